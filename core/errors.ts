@@ -1,0 +1,57 @@
+// Every protocol failure the engine detects is an HttpError with a stable code
+// (callers and tests match on codes, not messages, as undici's errors allow) and
+// the status a server answers it with. The engine throws only these; one place,
+// the connection, turns them into responses.
+
+export type HttpErrorCode =
+  | 'ERR_BAD_REQUEST_LINE'
+  | 'ERR_BAD_METHOD'
+  | 'ERR_BAD_TARGET'
+  | 'ERR_BAD_VERSION'
+  | 'ERR_VERSION_NOT_SUPPORTED'
+  | 'ERR_BAD_LINE_ENDING'
+  | 'ERR_BAD_HEADER'
+  | 'ERR_OBS_FOLD'
+  | 'ERR_BAD_HOST'
+  | 'ERR_REQUEST_LINE_TOO_LONG'
+  | 'ERR_HEADER_TOO_LARGE'
+  | 'ERR_TOO_MANY_HEADERS'
+  | 'ERR_BAD_CONTENT_LENGTH'
+  | 'ERR_BAD_TRANSFER_ENCODING'
+  | 'ERR_UNSUPPORTED_TRANSFER_CODING'
+  | 'ERR_TE_AND_CONTENT_LENGTH'
+  | 'ERR_BODY_TOO_LARGE'
+  | 'ERR_BAD_CHUNK'
+  | 'ERR_CHUNK_EXTENSION_TOO_LONG'
+  | 'ERR_TRAILERS_TOO_LARGE'
+  | 'ERR_EXPECTATION_FAILED'
+  | 'ERR_METHOD_NOT_IMPLEMENTED'
+  | 'ERR_HEADERS_TIMEOUT'
+  | 'ERR_BODY_TIMEOUT'
+  | 'ERR_BODY_ABORTED'
+  | 'ERR_INVALID_HEADER'
+  | 'ERR_INVALID_STATUS'
+  | 'ERR_HEADERS_SENT'
+  | 'ERR_WRITE_AFTER_END'
+  | 'ERR_CONTENT_LENGTH_MISMATCH'
+  | 'ERR_RESPONSE_BUFFER_OVERFLOW'
+  | 'ERR_CONNECTION_CLOSED';
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly code: HttpErrorCode,
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A malformed request: the framing can no longer be trusted. */
+export const badRequest = (code: HttpErrorCode, message: string): HttpError =>
+  new HttpError(code, 400, message);
+
+/** A misuse of the response API by the app (status 500 if it reaches a client). */
+export const appError = (code: HttpErrorCode, message: string): HttpError =>
+  new HttpError(code, 500, message);

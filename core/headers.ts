@@ -1,0 +1,15 @@
+// Request header storage. Fields are kept twice, as node:http does: `rawHeaders`
+// in arrival order and case ([name, value, name, value, ...]) for apps that care,
+// and `headers`, lower-cased names mapped to one string, for everyone else.
+// Repeated fields are combined as RFC 9110 §5.3 allows: with ", ", except Cookie,
+// whose lines are joined with "; " (RFC 6265 §5.4).
+
+export type HeaderMap = Record<string, string>;
+
+export const newHeaderMap = (): HeaderMap => Object.create(null) as HeaderMap;
+
+export const addHeader = (map: HeaderMap, lowerName: string, value: string): void => {
+  const prev = map[lowerName];
+  if (prev === undefined) map[lowerName] = value;
+  else map[lowerName] = prev + (lowerName === 'cookie' ? '; ' : ', ') + value;
+};

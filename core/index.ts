@@ -1,0 +1,13 @@
+// The engine's public surface: the gateway and adapters import from here.
+export { HttpError, type HttpErrorCode } from './errors.js';
+export { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type Limits, type Timeouts } from './limits.js';
+export { STATUS_TEXT, statusText } from './status-text.js';
+export { RequestParser, type RequestHead, type ParserEvent } from './request-parser.js';
+export { RequestBody, type BodySink } from './request-body.js';
+export { OutgoingResponse, type Chunk, type HeadOptions } from './response.js';
+export type { OutgoingHeaders, HeaderValue } from './response-head.js';
+export type { HeaderMap } from './headers.js';
+export { Connection, type ConnectionHandler, type ConnectionInfo, type ConnectionOptions } from './connection.js';
+export { Sweeper } from './sweeper.js';
+export { isToken, isFieldValue } from './chars.js';
+export { httpDate } from './http-date.js';

@@ -1,0 +1,283 @@
+// The response an app writes: head first (held until the first body part), then
+// body parts, then the end. The framing is chosen when the first part or the end
+// arrives (framing.ts), so `end(body)` with no prior write goes out with
+// Content-Length in one write, while a response written in parts is chunked for
+// HTTP/1.1 or delimited by close for HTTP/1.0. Writes go straight to the socket;
+// `write` returns false when the socket's buffer is full and `onDrain` tells when
+// to go on. A response that cannot be completed (app error after the head, a
+// Content-Length shortfall) aborts the connection, so the client sees a truncated
+// message, never one that looks complete.
+
+import { HttpError, appError } from './errors.js';
+import { isFieldValue, isToken } from './chars.js';
+import { httpDate } from './http-date.js';
+import { type ResponseFraming, responseFraming, statusHasNoBody } from './framing.js';
+import { type OutgoingHeaders, type ResponseHead, serializeHead } from './response-head.js';
+import type { Socket } from 'node:net';
+
+export type Chunk = Uint8Array | string;
+
+/** What a response needs from its connection. */
+export interface ResponseChannel {
+  /** Queues bytes on the socket; false once the socket buffer is past its high-water mark. */
+  send(data: Chunk): boolean;
+  /** The response is complete; `close` says the connection must end after it. */
+  finished(res: OutgoingResponse, close: boolean): void;
+  /** The response cannot complete: the connection is destroyed. */
+  abort(res: OutgoingResponse, err: Error): void;
+  /** Whether the connection may stay open after this response. */
+  readonly keepAliveAllowed: boolean;
+  /** Hands the socket over (upgrade, CONNECT, nph CGI); the engine forgets it. */
+  detach(res: OutgoingResponse): { socket: Socket; head: Buffer };
+}
+
+export interface HeadOptions {
+  reason?: string;
+  /** 'close' asks for a close-delimited body even for an HTTP/1.1 client. */
+  framing?: 'close';
+}
+
+const enum State {
+  Idle,
+  Streaming,
+  Ended,
+  Aborted,
+  Detached,
+}
+
+const CRLF = '\r\n';
+
+export class OutgoingResponse {
+  private state = State.Idle;
+  private head: ResponseHead | null = null;
+  private framing: ResponseFraming = 'none';
+  private remaining = -1;
+  private closeAfter = false;
+  private drainCallbacks: Array<() => void> | null = null;
+  private closeCallbacks: Array<(err?: Error) => void> | null = null;
+  private controller: AbortController | null = null;
+  private askedClose = false;
+  status = 200;
+
+  constructor(
+    private readonly channel: ResponseChannel,
+    readonly versionMinor: 0 | 1,
+    readonly isHead: boolean,
+  ) {}
+
+  /** True once the status line and fields went out. */
+  get headersSent(): boolean {
+    return this.state !== State.Idle;
+  }
+
+  /** True once end() was called (or the response was aborted). */
+  get ended(): boolean {
+    return this.state >= State.Ended;
+  }
+
+  get aborted(): boolean {
+    return this.state === State.Aborted;
+  }
+
+  /** Aborted when the client goes away before the response is complete. */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    return this.controller.signal;
+  }
+
+  /** Sets status and fields; they are sent with the first body part. Throws HttpError on invalid input. */
+  writeHead(status: number, headers?: OutgoingHeaders, options?: HeadOptions): this {
+    if (this.state !== State.Idle) throw appError('ERR_HEADERS_SENT', 'Response head was already sent');
+    this.head = serializeHead(status, headers, options?.reason);
+    this.status = status;
+    this.askedClose = options?.framing === 'close';
+    return this;
+  }
+
+  /** Sends a 1xx response (103 Early Hints, 100 Continue) ahead of the final one; HTTP/1.1 only. */
+  writeInformational(status: number, headers?: OutgoingHeaders): void {
+    if (this.state !== State.Idle) throw appError('ERR_HEADERS_SENT', 'Response head was already sent');
+    if (status < 100 || status > 199 || status === 101) throw appError('ERR_INVALID_STATUS', 'Not an informational status');
+    if (this.versionMinor === 0) return;
+    this.channel.send(serializeHead(status, headers).text + CRLF);
+  }
+
+  write(chunk: Chunk): boolean {
+    if (this.state >= State.Ended) {
+      if (this.state === State.Ended) throw appError('ERR_WRITE_AFTER_END', 'write() after end()');
+      return false;
+    }
+    if (this.state === State.Idle) this.start(-1, null);
+    return this.writeBody(chunk);
+  }
+
+  /** Ends the response, optionally with a last part and trailer fields (sent when chunked). */
+  end(chunk?: Chunk, trailers?: OutgoingHeaders): void {
+    if (this.state >= State.Ended) {
+      if (this.state === State.Ended) throw appError('ERR_WRITE_AFTER_END', 'end() called twice');
+      return;
+    }
+    if (this.state === State.Idle) {
+      const length = chunk === undefined ? 0 : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+      this.start(length, chunk ?? null);
+      if ((this.state as State) !== State.Streaming) return;
+    } else if (chunk !== undefined && !this.writeBody(chunk) && this.state !== State.Streaming) {
+      return;
+    }
+    this.finish(trailers);
+  }
+
+  /** Cuts the connection: the client sees a truncated response. */
+  abort(err: Error = new HttpError('ERR_CONNECTION_CLOSED', 500, 'Response aborted')): void {
+    if (this.state >= State.Ended) return;
+    this.state = State.Aborted;
+    this.channel.abort(this, err);
+  }
+
+  /** Takes the socket over, e.g. after writing a 101 head yourself. */
+  detach(): { socket: Socket; head: Buffer } {
+    if (this.state !== State.Idle) throw appError('ERR_HEADERS_SENT', 'Cannot detach after the response started');
+    this.state = State.Detached;
+    return this.channel.detach(this);
+  }
+
+  /** Calls `cb` once, when the socket can take more data. */
+  onDrain(cb: () => void): void {
+    (this.drainCallbacks ??= []).push(cb);
+  }
+
+  /** Calls `cb` once the exchange is over: without an error when the response completed. */
+  onClose(cb: (err?: Error) => void): void {
+    (this.closeCallbacks ??= []).push(cb);
+  }
+
+  // ---- connection side ----
+
+  /** The socket drained. */
+  drained(): void {
+    const callbacks = this.drainCallbacks;
+    if (callbacks === null) return;
+    this.drainCallbacks = null;
+    for (const cb of callbacks) cb();
+  }
+
+  /** The exchange ended: normally (no err) or because the connection died. */
+  closed(err?: Error): void {
+    if (err !== undefined) {
+      if (this.state < State.Ended) this.state = State.Aborted;
+      this.controller?.abort(err);
+      this.drained(); // wake writers so they notice
+    }
+    const callbacks = this.closeCallbacks;
+    if (callbacks === null) return;
+    this.closeCallbacks = null;
+    for (const cb of callbacks) cb(err);
+  }
+
+  // ---- framing ----
+
+  /** Chooses the framing and sends the head (with `body` when the response is complete at once). */
+  private start(completeLength: number, body: Chunk | null): void {
+    const head = this.head ?? serializeHead(200, undefined);
+    const status = this.status;
+    const noBody = this.isHead || statusHasNoBody(status);
+    const knownLength = head.declaredLength >= 0 ? head.declaredLength : completeLength;
+    const framing = responseFraming(
+      this.versionMinor,
+      noBody,
+      knownLength,
+      head.wantsChunked && this.versionMinor === 1,
+      this.askedClose,
+    );
+    this.framing = framing;
+    this.closeAfter = framing === 'close' || head.wantsClose || !this.channel.keepAliveAllowed;
+    let text = head.text;
+    if (framing === 'length') {
+      text += 'Content-Length: ' + knownLength + CRLF;
+      this.remaining = knownLength;
+    } else if (framing === 'chunked') {
+      text += 'Transfer-Encoding: chunked\r\n';
+    } else if (this.isHead && !statusHasNoBody(status)) {
+      // HEAD: the fields GET would get (RFC 9110 §9.3.2), without the body.
+      if (knownLength >= 0) text += 'Content-Length: ' + knownLength + CRLF;
+      else if (this.versionMinor === 1 && !this.askedClose) text += 'Transfer-Encoding: chunked\r\n';
+    } else if (status === 304 && head.declaredLength >= 0) {
+      text += 'Content-Length: ' + head.declaredLength + CRLF;
+    }
+    if (this.closeAfter) text += 'Connection: close\r\n';
+    else if (this.versionMinor === 0) text += 'Connection: keep-alive\r\n';
+    if (!head.hasDate) text += 'Date: ' + httpDate() + CRLF;
+    text += CRLF;
+    this.state = State.Streaming;
+    this.head = null;
+    if (body === null || framing === 'none') {
+      this.channel.send(text);
+      if (body !== null) this.finish(undefined);
+      return;
+    }
+    if (framing === 'length' && head.declaredLength >= 0 && completeLength !== head.declaredLength) {
+      // The app declared a length and ended with a different one.
+      this.channel.send(text);
+      this.writeBody(body);
+      return;
+    }
+    // Head and complete body in one write.
+    if (typeof body === 'string') this.channel.send(text + body);
+    else {
+      this.channel.send(text);
+      this.channel.send(body);
+    }
+    this.remaining = 0;
+    this.finish(undefined);
+  }
+
+  private writeBody(chunk: Chunk): boolean {
+    const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    switch (this.framing) {
+      case 'none':
+        return true;
+      case 'length':
+        if (length > this.remaining) {
+          const err = appError('ERR_CONTENT_LENGTH_MISMATCH', 'Response body longer than its Content-Length');
+          this.abort(err);
+          throw err;
+        }
+        this.remaining -= length;
+        return length === 0 ? true : this.channel.send(chunk);
+      case 'chunked':
+        if (length === 0) return true; // an empty chunk would end the body
+        this.channel.send(length.toString(16) + CRLF);
+        this.channel.send(chunk);
+        return this.channel.send(CRLF);
+      case 'close':
+        return length === 0 ? true : this.channel.send(chunk);
+    }
+  }
+
+  private finish(trailers: OutgoingHeaders | undefined): void {
+    if (this.framing === 'length' && this.remaining > 0) {
+      this.abort(appError('ERR_CONTENT_LENGTH_MISMATCH', 'Response body shorter than its Content-Length'));
+      return;
+    }
+    if (this.framing === 'chunked') this.channel.send(trailers === undefined ? '0\r\n\r\n' : '0\r\n' + serializeTrailers(trailers) + CRLF);
+    this.state = State.Ended;
+    this.channel.finished(this, this.closeAfter);
+  }
+}
+
+const serializeTrailers = (trailers: OutgoingHeaders): string => {
+  let text = '';
+  const add = (name: string, value: string): void => {
+    if (!isToken(name) || !isFieldValue(value)) throw appError('ERR_INVALID_HEADER', `Invalid trailer field ${name}`);
+    text += name + ': ' + value + CRLF;
+  };
+  if (Array.isArray(trailers)) for (const [n, v] of trailers as ReadonlyArray<readonly [string, string]>) add(n, v);
+  else {
+    for (const [n, v] of Object.entries(trailers as Record<string, string | number | readonly string[] | undefined>)) {
+      if (v === undefined) continue;
+      if (Array.isArray(v)) for (const x of v as readonly string[]) add(n, x);
+      else add(n, String(v));
+    }
+  }
+  return text;
+};

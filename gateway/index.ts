@@ -1,0 +1,9 @@
+// The package entry point, `portico`: the server, the gateway interface's types,
+// the validator and the engine's error type.
+export { serve, Server, type ServeOptions, type ServerAddress, type TlsOptions } from './server.js';
+export type { MountOptions, MountTable } from './router.js';
+export type { ErrorInfo, ErrorPage, ErrorPages } from './error-pages.js';
+export type { Logger } from './log.js';
+export { consoleLogger, silentLogger } from './log.js';
+export type { App, AppResponse, Env, Responder, ResponseBody, Chunk, OutgoingHeaders } from '../adapters/env.js';
+export { HttpError, type HttpErrorCode, type Limits, type Timeouts, RequestBody, STATUS_TEXT } from '../core/index.js';

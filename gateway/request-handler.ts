@@ -1,0 +1,167 @@
+// The gateway's side of every connection: turns a parsed request into the env,
+// routes it, calls the app and contains its failures. An app that throws or
+// rejects before its response started gets a 500 error page and the connection
+// lives on; one that fails after the head went out has its connection cut, so
+// the client sees a truncated response. Either way the error log names the mount.
+
+import { HttpError, type Connection, type ConnectionHandler, type OutgoingResponse, type RequestBody, type RequestHead } from '../core/index.js';
+import type { App, AppResponse, Env } from '../adapters/env.js';
+import { sendResponse } from '../adapters/respond.js';
+import { BadPathError, normalizePath, skipSegments } from './path.js';
+import { type ErrorInfo, type ErrorPages, renderErrorPage } from './error-pages.js';
+import type { Router } from './router.js';
+import type { Logger } from './log.js';
+
+export interface HandlerOptions {
+  router: Router;
+  errorPages?: ErrorPages;
+  logger: Logger;
+  waitUntil: (promise: Promise<unknown>) => void;
+}
+
+export class RequestHandler implements ConnectionHandler {
+  constructor(private readonly options: HandlerOptions) {}
+
+  request(head: RequestHead, body: RequestBody, res: OutgoingResponse, conn: Connection): void {
+    let target = head.parsedTarget.form === 'absolute' ? head.parsedTarget.originForm : head.target;
+    if (head.parsedTarget.form === 'asterisk' || head.parsedTarget.form === 'authority') {
+      // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
+      if (head.method === 'OPTIONS') {
+        res.writeHead(200, { allow: 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS' });
+        res.end();
+        return;
+      }
+      target = '/';
+    }
+    const q = target.indexOf('?');
+    const rawPath = q === -1 ? target : target.slice(0, q);
+    const queryString = q === -1 ? '' : target.slice(q + 1);
+    let path;
+    try {
+      path = normalizePath(rawPath);
+    } catch (err) {
+      if (!(err instanceof BadPathError)) throw err;
+      return this.sendError(res, { status: 400, message: err.message, accept: head.headers['accept'] });
+    }
+    const { serverName, serverPort } = splitAuthority(head.authority, conn);
+    const route = this.options.router.route(head.method, path.path, serverName);
+    if (route.kind === 'not-found') {
+      return this.sendError(res, { status: 404, message: 'No app is mounted at this path.', accept: head.headers['accept'] });
+    }
+    if (route.kind === 'method-not-allowed') {
+      return this.sendError(res, {
+        status: 405,
+        message: 'Method not allowed here.',
+        accept: head.headers['accept'],
+        headers: { allow: route.allow.join(', ') },
+      });
+    }
+    const mount = route.mount;
+    if (mount.maxBodyBytes !== null) {
+      if (head.contentLength > mount.maxBodyBytes) {
+        return this.sendError(res, { status: 413, message: 'Request body exceeds the limit.', accept: head.headers['accept'] });
+      }
+      conn.setBodyLimit(mount.maxBodyBytes);
+    }
+    const env: Env = {
+      method: head.method,
+      scriptName: route.scriptName,
+      pathInfo: route.pathInfo,
+      rawPathInfo: path.rawPath === path.path ? route.pathInfo : skipSegments(path.rawPath, mount.depth),
+      queryString,
+      target: head.target,
+      protocol: head.versionMinor === 1 ? 'HTTP/1.1' : 'HTTP/1.0',
+      headers: head.headers,
+      rawHeaders: head.rawHeaders,
+      body,
+      scheme: conn.secure ? 'https' : 'http',
+      serverName,
+      serverPort,
+      remoteAddress: conn.remoteAddress,
+      remotePort: conn.remotePort,
+      localAddress: conn.localAddress,
+      localPort: conn.localPort,
+      secure: conn.secure,
+      extensions: {
+        'portico.mount': mount.prefix,
+        'portico.waitUntil': this.options.waitUntil,
+        'portico.connection': conn,
+        'portico.upgrade': head.upgrade,
+      },
+    };
+    this.invoke(mount.app, env, res, mount.prefix || '/');
+  }
+
+  error(err: HttpError, res: OutgoingResponse): void {
+    const answer = renderErrorPage(this.options.errorPages, { status: err.status, message: err.message, code: err.code });
+    res.writeHead(answer.status, { ...(answer.headers as Record<string, string>), connection: 'close' });
+    res.end(typeof answer.body === 'string' ? answer.body : '');
+  }
+
+  private invoke(app: App, env: Env, res: OutgoingResponse, mount: string): void {
+    let result;
+    try {
+      result = app(env, res);
+    } catch (err) {
+      return this.appFailed(err, res, mount, env);
+    }
+    if (result === undefined) return;
+    if (typeof (result as Promise<unknown>).then === 'function') {
+      (result as Promise<void | AppResponse>).then(
+        (answer) => {
+          if (answer !== undefined) this.answer(answer, res, mount, env);
+        },
+        (err: unknown) => this.appFailed(err, res, mount, env),
+      );
+      return;
+    }
+    this.answer(result as AppResponse, res, mount, env);
+  }
+
+  private answer(answer: AppResponse, res: OutgoingResponse, mount: string, env: Env): void {
+    if (res.headersSent || res.ended) {
+      return this.appFailed(new Error('App returned a response after answering through the responder'), res, mount, env);
+    }
+    // The common case, a complete body, is sent synchronously.
+    const body = answer.body;
+    if (body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array) {
+      try {
+        res.writeHead(answer.status, answer.headers);
+        res.end(body ?? undefined, answer.trailers);
+      } catch (err) {
+        this.appFailed(err, res, mount, env);
+      }
+      return;
+    }
+    sendResponse(res, answer).catch((err: unknown) => this.appFailed(err, res, mount, env));
+  }
+
+  private appFailed(err: unknown, res: OutgoingResponse, mount: string, env: Env): void {
+    if (res.aborted) return; // the client left; nothing to tell it
+    this.options.logger.error('app failed', { mount, method: env.method, path: env.scriptName + env.pathInfo, cause: err });
+    if (res.headersSent) {
+      res.abort(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    this.sendError(res, { status: 500, message: 'The application failed.', accept: env.headers['accept'] });
+  }
+
+  private sendError(res: OutgoingResponse, info: ErrorInfo): void {
+    const answer = renderErrorPage(this.options.errorPages, info);
+    if (res.ended) return;
+    res.writeHead(answer.status, answer.headers);
+    res.end(typeof answer.body === 'string' || answer.body instanceof Uint8Array ? answer.body : undefined);
+  }
+}
+
+/** Host name and port the client addressed: RFC 9110 §7.2, defaults from the connection. */
+const splitAuthority = (authority: string, conn: Connection): { serverName: string; serverPort: number } => {
+  const defaultPort = conn.secure ? 443 : 80;
+  if (authority === '') return { serverName: conn.localAddress, serverPort: conn.localPort };
+  const close = authority.lastIndexOf(']');
+  const colon = authority.lastIndexOf(':');
+  if (colon > close) {
+    return { serverName: authority.slice(0, colon).toLowerCase(), serverPort: Number(authority.slice(colon + 1)) || defaultPort };
+  }
+  return { serverName: authority.toLowerCase(), serverPort: defaultPort };
+};

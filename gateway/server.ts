@@ -1,0 +1,173 @@
+// The component server: one listener (TCP host/port, a Unix socket path, or TLS
+// through node:tls), one Connection per accepted socket, each told its peer and
+// local addresses and whether it is secure (as Kamaelia's ServerCore told its
+// protocol handlers). It tracks connections, caps their number, and shuts down
+// gracefully: stop accepting, close idle keep-alive connections, let in-flight
+// requests finish (with Connection: close) within a deadline, destroy the rest.
+
+import net from 'node:net';
+import tls from 'node:tls';
+import { Connection, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, Sweeper, type Limits, type Timeouts } from '../core/index.js';
+import type { App } from '../adapters/env.js';
+import { RequestHandler } from './request-handler.js';
+import { Router, type MountTable } from './router.js';
+import { consoleLogger, type Logger } from './log.js';
+import type { ErrorPages } from './error-pages.js';
+
+export interface TlsOptions {
+  key: string | Buffer;
+  cert: string | Buffer;
+  [option: string]: unknown;
+}
+
+export interface ServeOptions {
+  /** TCP port (0 picks a free one). Default 8080 unless `path` is given. */
+  port?: number;
+  /** Address to bind. Default "127.0.0.1"; "0.0.0.0" or "::" for all interfaces. */
+  host?: string;
+  /** A Unix socket path to listen on instead of TCP. */
+  path?: string;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: TlsOptions;
+  /** The app, or a mount table (prefix → app). */
+  app?: App | MountTable;
+  /** Same as a mount-table `app`. */
+  mounts?: MountTable;
+  limits?: Partial<Limits>;
+  timeouts?: Partial<Timeouts>;
+  /** Most simultaneous connections; more are refused. */
+  maxConnections?: number;
+  /** Milliseconds close() waits for in-flight requests before cutting them. */
+  shutdownTimeoutMs?: number;
+  errorPages?: ErrorPages;
+  logger?: Logger;
+  /** Let CONNECT requests reach apps (else 501). */
+  allowConnect?: boolean;
+}
+
+export interface ServerAddress {
+  host: string;
+  port: number;
+  /** Set for Unix socket listeners. */
+  path?: string;
+}
+
+export class Server {
+  private readonly listener: net.Server;
+  private readonly connections = new Set<Connection>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private closing: Promise<void> | null = null;
+  readonly secure: boolean;
+
+  constructor(private readonly options: ServeOptions) {
+    const table: MountTable = options.mounts ?? (typeof options.app === 'function' ? { '': options.app } : (options.app ?? {}));
+    const router = new Router(table);
+    const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    const handler = new RequestHandler({
+      router,
+      errorPages: options.errorPages,
+      logger: options.logger ?? consoleLogger,
+      waitUntil: (p) => this.waitUntil(p),
+    });
+    const connectionOptions = { limits, timeouts, sweeper: Sweeper.forTimeouts({ ...timeouts }), allowConnect: options.allowConnect };
+    const connectionHandler = {
+      request: handler.request.bind(handler),
+      error: handler.error.bind(handler),
+      closed: (conn: Connection) => this.connections.delete(conn),
+    };
+    this.secure = options.tls !== undefined;
+    const accept = (socket: net.Socket): void => {
+      if (this.closing) {
+        socket.destroy();
+        return;
+      }
+      this.connections.add(new Connection(socket, this.secure, connectionHandler, connectionOptions));
+    };
+    this.listener = this.secure
+      ? tls.createServer({ ...options.tls, allowHalfOpen: true } as tls.TlsOptions).on('secureConnection', accept)
+      : net.createServer({ allowHalfOpen: true, noDelay: true }, accept);
+    // TLS handshake failures and the like are per-socket; never let them crash the process.
+    this.listener.on('tlsClientError', (_err, socket) => socket.destroy());
+    if (options.maxConnections !== undefined) this.listener.maxConnections = options.maxConnections;
+  }
+
+  /** Starts listening; rejects with the listen error (EADDRINUSE...). */
+  listen(): Promise<this> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.listener.once('error', onError);
+      const done = (): void => {
+        this.listener.off('error', onError);
+        resolve(this);
+      };
+      if (this.options.path !== undefined) this.listener.listen(this.options.path, done);
+      else this.listener.listen(this.options.port ?? 8080, this.options.host ?? '127.0.0.1', done);
+    });
+  }
+
+  get address(): ServerAddress {
+    const a = this.listener.address();
+    if (typeof a === 'string') return { host: 'localhost', port: 0, path: a };
+    if (a === null) throw new Error('Server is not listening');
+    return { host: a.address, port: a.port };
+  }
+
+  /** The base URL clients use, e.g. "http://127.0.0.1:8080". */
+  get url(): string {
+    const a = this.address;
+    if (a.path !== undefined) return `http://localhost`;
+    const host = a.host.includes(':') ? `[${a.host}]` : a.host;
+    return `${this.secure ? 'https' : 'http'}://${host}:${a.port}`;
+  }
+
+  /** Open connections (idle or busy). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Keeps graceful shutdown waiting for `promise` (the Fetch `waitUntil`). */
+  waitUntil(promise: Promise<unknown>): void {
+    const p = Promise.resolve(promise).catch(() => {});
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Replaces the TLS key and certificate for new connections. */
+  setSecureContext(options: TlsOptions): void {
+    if (!(this.listener instanceof tls.Server)) throw new Error('Not a TLS server');
+    this.listener.setSecureContext(options as tls.SecureContextOptions);
+  }
+
+  /** Graceful shutdown; resolves when every connection is closed. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async shutdown(): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    for (const conn of this.connections) conn.shutdown();
+    const deadline = this.options.shutdownTimeoutMs ?? 10_000;
+    const drained = (async () => {
+      while (this.connections.size > 0 || this.pending.size > 0) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, deadline);
+    });
+    await Promise.race([drained, timedOut]);
+    clearTimeout(timer);
+    for (const conn of this.connections) conn.destroy();
+    await stopped;
+  }
+}
+
+/** Starts a server: `const server = await serve({ port: 8080, app })`. */
+export const serve = (options: ServeOptions): Promise<Server> => new Server(options).listen();

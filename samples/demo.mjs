@@ -1,0 +1,24 @@
+// The demo server behind `npm start`: every sample app, mounted side by side.
+// PORT overrides the port (default 8080); HOST the address (default 127.0.0.1).
+import { serve } from 'portico';
+import hello from './hello.mjs';
+import echo from './echo.mjs';
+import inspect from './inspect.mjs';
+
+export const mounts = {
+  '/hello': hello,
+  '/echo': echo,
+  '/inspect': inspect,
+};
+
+const server = await serve({
+  port: Number(process.env.PORT ?? 8080),
+  host: process.env.HOST ?? '127.0.0.1',
+  mounts,
+});
+console.log(`Portico demo listening on ${server.url}`);
+for (const prefix of Object.keys(mounts)) console.log(`  ${server.url}${prefix}`);
+
+const stop = () => server.close().then(() => process.exit(0));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
