@@ -1,0 +1,98 @@
+// Raw-bytes exchanges over node:net, for byte-exact framing tests. The request
+// bytes can be written at once, one byte per write, or at given split points;
+// the reply is collected until the server closes, or until `expectResponses`
+// complete responses have arrived and the connection stays open for `settleMs`.
+
+import net from 'node:net';
+import { type RawResponse, parseResponses } from './response-reader.js';
+
+export type Split = 'whole' | 'bytes' | readonly number[];
+
+export interface ExchangeOptions {
+  split?: Split;
+  /** Stop waiting once this many final responses arrived and nothing else came for settleMs. */
+  expectResponses?: number;
+  settleMs?: number;
+  /** Overall bound. */
+  timeoutMs?: number;
+  /** Shut the write side after sending (half-close). */
+  halfClose?: boolean;
+  /** Indexes of requests that are HEAD (their responses have no body). */
+  headRequests?: ReadonlySet<number>;
+}
+
+export interface ExchangeResult {
+  bytes: Buffer;
+  responses: RawResponse[];
+  /** The server closed (or reset) the connection. */
+  closed: boolean;
+  /** Bytes after the last complete response. */
+  rest: Buffer;
+}
+
+const writeAll = async (socket: net.Socket, data: Buffer, split: Split): Promise<void> => {
+  const pieces: Buffer[] = [];
+  if (split === 'whole') pieces.push(data);
+  else if (split === 'bytes') for (let i = 0; i < data.length; i++) pieces.push(data.subarray(i, i + 1));
+  else {
+    let at = 0;
+    for (const cut of [...split, data.length]) {
+      if (cut > at) pieces.push(data.subarray(at, Math.min(cut, data.length)));
+      at = Math.max(at, cut);
+    }
+  }
+  for (const piece of pieces) {
+    if (socket.destroyed) return;
+    // Wait for each piece to be handed to the kernel so the server sees separate reads.
+    await new Promise<void>((resolve) => socket.write(piece, () => resolve()));
+    if (split !== 'whole') await new Promise((r) => setImmediate(r));
+  }
+};
+
+export const exchange = (port: number, request: Buffer | string, options: ExchangeOptions = {}): Promise<ExchangeResult> => {
+  const data = typeof request === 'string' ? Buffer.from(request, 'latin1') : request;
+  const { split = 'whole', expectResponses = 1, settleMs = 50, timeoutMs = 5000, halfClose = false } = options;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let closed = false;
+    let settleTimer: NodeJS.Timeout | undefined;
+    const finish = () => {
+      clearTimeout(overall);
+      clearTimeout(settleTimer);
+      const bytes = Buffer.concat(chunks);
+      try {
+        const { responses, rest } = parseResponses(bytes, closed, options.headRequests);
+        resolve({ bytes, responses, closed, rest });
+      } catch (err) {
+        reject(err);
+      }
+      socket.destroy();
+    };
+    const overall = setTimeout(finish, timeoutMs);
+    const check = () => {
+      clearTimeout(settleTimer);
+      const { responses } = parseResponses(Buffer.concat(chunks), false, options.headRequests);
+      if (responses.filter((r) => r.status >= 200).length >= expectResponses) settleTimer = setTimeout(finish, settleMs);
+    };
+    socket.on('data', (chunk) => {
+      chunks.push(chunk);
+      check();
+    });
+    socket.on('end', () => {
+      closed = true;
+      finish();
+    });
+    socket.on('error', () => {
+      closed = true;
+      finish();
+    });
+    socket.on('connect', () => {
+      writeAll(socket, data, split)
+        .then(() => {
+          if (halfClose && !socket.destroyed) socket.end();
+        })
+        .catch(() => {});
+    });
+  });
+};
