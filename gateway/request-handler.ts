@@ -11,18 +11,23 @@ import { BadPathError, normalizePath, skipSegments } from './path.js';
 import { type ErrorInfo, type ErrorPages, renderErrorPage } from './error-pages.js';
 import type { Router } from './router.js';
 import type { Logger } from './log.js';
+import type { AccessLogEntry } from './access-log.js';
 
 export interface HandlerOptions {
   router: Router;
   errorPages?: ErrorPages;
   logger: Logger;
   waitUntil: (promise: Promise<unknown>) => void;
+  /** Called once per exchange when its response closes (access log, status counters). */
+  accessLog?: (entry: AccessLogEntry) => void;
 }
 
 export class RequestHandler implements ConnectionHandler {
   constructor(private readonly options: HandlerOptions) {}
 
   request(head: RequestHead, body: RequestBody, res: OutgoingResponse, conn: Connection): void {
+    // Opt-in, so a server without an access log pays one property check per request.
+    if (this.options.accessLog !== undefined) this.logOnClose(head, res, conn);
     let target = head.parsedTarget.form === 'absolute' ? head.parsedTarget.originForm : head.target;
     if (head.parsedTarget.form === 'asterisk' || head.parsedTarget.form === 'authority') {
       // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
@@ -92,10 +97,45 @@ export class RequestHandler implements ConnectionHandler {
     this.invoke(mount.app, env, res, mount.prefix || '/');
   }
 
-  error(err: HttpError, res: OutgoingResponse): void {
+  error(err: HttpError, res: OutgoingResponse, conn?: Connection): void {
     const answer = renderErrorPage(this.options.errorPages, { status: err.status, message: err.message, code: err.code });
+    const start = conn !== undefined && this.options.accessLog !== undefined ? conn.socket.bytesWritten : -1;
     res.writeHead(answer.status, { ...(answer.headers as Record<string, string>), connection: 'close' });
     res.end(typeof answer.body === 'string' ? answer.body : '');
+    // The engine's error responses never fire onClose; they are written synchronously, so log them here.
+    if (start >= 0) {
+      this.options.accessLog!({
+        time: Date.now(), remoteAddress: conn!.remoteAddress, method: '-', target: '-', protocol: '-',
+        status: answer.status, bytes: conn!.socket.bytesWritten - start, durationMs: 0,
+        referer: undefined, userAgent: undefined, host: undefined,
+      });
+    }
+  }
+
+  /**
+   * Reports the exchange to the access log when its response closes: the bytes the
+   * socket took for it (head included; socket.bytesWritten counts queued bytes too)
+   * and the time since the head was parsed. A response replaced by an engine error
+   * page is reported by error() instead; one the client left before it started is 499.
+   */
+  private logOnClose(head: RequestHead, res: OutgoingResponse, conn: Connection): void {
+    const log = this.options.accessLog!;
+    const time = Date.now();
+    const started = performance.now();
+    const bytesBefore = conn.socket.bytesWritten;
+    res.onClose((err) => {
+      let status = res.status;
+      if (err !== undefined && !res.headersSent) {
+        if ((err as HttpError).status !== 499) return;
+        status = 499;
+      }
+      log({
+        time, remoteAddress: conn.remoteAddress, method: head.method, target: head.target,
+        protocol: head.versionMinor === 1 ? 'HTTP/1.1' : 'HTTP/1.0', status,
+        bytes: conn.socket.bytesWritten - bytesBefore, durationMs: performance.now() - started,
+        referer: head.headers['referer'], userAgent: head.headers['user-agent'], host: head.headers['host'],
+      });
+    });
   }
 
   private invoke(app: App, env: Env, res: OutgoingResponse, mount: string): void {

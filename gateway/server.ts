@@ -13,6 +13,7 @@ import { RequestHandler } from './request-handler.js';
 import { Router, type MountTable } from './router.js';
 import { consoleLogger, type Logger } from './log.js';
 import type { ErrorPages } from './error-pages.js';
+import type { AccessLogEntry } from './access-log.js';
 
 export interface TlsOptions {
   key: string | Buffer;
@@ -43,6 +44,8 @@ export interface ServeOptions {
   logger?: Logger;
   /** Let CONNECT requests reach apps (else 501). */
   allowConnect?: boolean;
+  /** Called once per exchange when its response closes (gateway/access-log.ts formats and writes it). */
+  accessLog?: (entry: AccessLogEntry) => void;
 }
 
 export interface ServerAddress {
@@ -58,6 +61,8 @@ export class Server {
   private readonly pending = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
   readonly secure: boolean;
+  /** Connections accepted since start (the status page's counter). */
+  acceptedCount = 0;
 
   constructor(private readonly options: ServeOptions) {
     const table: MountTable = options.mounts ?? (typeof options.app === 'function' ? { '': options.app } : (options.app ?? {}));
@@ -69,6 +74,7 @@ export class Server {
       errorPages: options.errorPages,
       logger: options.logger ?? consoleLogger,
       waitUntil: (p) => this.waitUntil(p),
+      accessLog: options.accessLog,
     });
     const connectionOptions = { limits, timeouts, sweeper: Sweeper.forTimeouts({ ...timeouts }), allowConnect: options.allowConnect };
     const connectionHandler = {
@@ -82,6 +88,7 @@ export class Server {
         socket.destroy();
         return;
       }
+      this.acceptedCount++;
       this.connections.add(new Connection(socket, this.secure, connectionHandler, connectionOptions));
     };
     this.listener = this.secure
