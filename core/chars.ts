@@ -53,12 +53,23 @@ export const isToken = (s: string): boolean => {
 };
 
 /** True when `s` is a valid field value (what may be written after `Name: `). */
-export const isFieldValue = (s: string): boolean => {
+export const isFieldValue = (s: string): boolean => fieldValueKind(s) !== FieldValueKind.Invalid;
+
+export const enum FieldValueKind {
+  Invalid,
+  Ascii,
+  /** Valid, with obs-text (0x80-0xFF): must be written as latin1, not UTF-8. */
+  Latin1,
+}
+
+export const fieldValueKind = (s: string): FieldValueKind => {
+  let kind = FieldValueKind.Ascii;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0xff || FIELD_VALUE_CHAR[c] === 0) return false;
+    if (c > 0xff || FIELD_VALUE_CHAR[c] === 0) return FieldValueKind.Invalid;
+    if (c > 0x7f) kind = FieldValueKind.Latin1;
   }
-  return true;
+  return kind;
 };
 
 // Buffer#latin1Slice is the native routine behind toString('latin1'), without the

@@ -256,7 +256,7 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
     // RFC 9110 §10.1.1: 100 Continue once the app shows it wants the body.
     if (this.head!.expectContinue && !this.continueSent && !this.res!.headersSent) {
       this.continueSent = true;
-      this.send(CONTINUE);
+      this.send(CONTINUE, true);
     }
     this.pump();
   }
@@ -396,7 +396,7 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
   // ---- writing ----
 
   /** ResponseChannel: queue bytes, corked until the end of this event loop turn. */
-  send(data: Chunk): boolean {
+  send(data: Chunk, latin1 = false): boolean {
     if (this.destroyed || this.detached) return false;
     const socket = this.socket;
     if (socket.writableLength > this.options.limits.maxUnsentBytes) {
@@ -409,7 +409,7 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
       socket.cork();
       process.nextTick(uncork, this);
     }
-    const ok = typeof data === 'string' ? socket.write(data, 'latin1') : socket.write(data);
+    const ok = typeof data === 'string' ? socket.write(data, latin1 ? 'latin1' : 'utf8') : socket.write(data);
     if (!ok && this.writeStalledSince === 0) this.writeStalledSince = Date.now();
     return ok;
   }

@@ -7,7 +7,7 @@
 // CRLF; the response adds them once the framing is chosen.
 
 import { appError } from './errors.js';
-import { isFieldValue, isToken } from './chars.js';
+import { FieldValueKind, fieldValueKind, isFieldValue, isToken } from './chars.js';
 import { statusText } from './status-text.js';
 
 export type HeaderValue = string | number | readonly string[] | undefined;
@@ -25,6 +25,8 @@ export interface ResponseHead {
   wantsClose: boolean;
   /** The app set its own Date. */
   hasDate: boolean;
+  /** The text is pure ASCII, so it may share a UTF-8 write with a string body. */
+  ascii: boolean;
 }
 
 const STATUS_LINES = new Map<number, string>();
@@ -47,7 +49,7 @@ export const isValidStatus = (status: number): boolean =>
 
 export const serializeHead = (status: number, headers: OutgoingHeaders | undefined, reason?: string): ResponseHead => {
   if (!isValidStatus(status)) throw appError('ERR_INVALID_STATUS', `Invalid status code ${String(status)}`);
-  const head: ResponseHead = { text: statusLine(status, reason), declaredLength: -1, wantsChunked: false, wantsClose: false, hasDate: false };
+  const head: ResponseHead = { text: statusLine(status, reason), declaredLength: -1, wantsChunked: false, wantsClose: false, hasDate: false, ascii: true };
   if (headers === undefined) return head;
   if (Array.isArray(headers)) {
     for (const pair of headers as ReadonlyArray<readonly [string, string]>) addField(head, pair[0], pair[1]);
@@ -66,9 +68,9 @@ export const serializeHead = (status: number, headers: OutgoingHeaders | undefin
 
 const addField = (head: ResponseHead, name: string, value: string): void => {
   if (!isToken(name)) throw appError('ERR_INVALID_HEADER', `Invalid header name ${JSON.stringify(name)}`);
-  if (typeof value !== 'string' || !isFieldValue(value)) {
-    throw appError('ERR_INVALID_HEADER', `Invalid value for header ${name}`);
-  }
+  const kind = typeof value === 'string' ? fieldValueKind(value) : FieldValueKind.Invalid;
+  if (kind === FieldValueKind.Invalid) throw appError('ERR_INVALID_HEADER', `Invalid value for header ${name}`);
+  if (kind === FieldValueKind.Latin1) head.ascii = false;
   // Only names of the framing fields' lengths are lower-cased and compared.
   switch (name.length) {
     case 14:

@@ -19,8 +19,9 @@ export type Chunk = Uint8Array | string;
 
 /** What a response needs from its connection. */
 export interface ResponseChannel {
-  /** Queues bytes on the socket; false once the socket buffer is past its high-water mark. */
-  send(data: Chunk): boolean;
+  /** Queues bytes on the socket (strings as UTF-8, or latin1 for head text); false once the
+   *  socket buffer is past its high-water mark. */
+  send(data: Chunk, latin1?: boolean): boolean;
   /** The response is complete; `close` says the connection must end after it. */
   finished(res: OutgoingResponse, close: boolean): void;
   /** The response cannot complete: the connection is destroyed. */
@@ -99,7 +100,7 @@ export class OutgoingResponse {
     if (this.state !== State.Idle) throw appError('ERR_HEADERS_SENT', 'Response head was already sent');
     if (status < 100 || status > 199 || status === 101) throw appError('ERR_INVALID_STATUS', 'Not an informational status');
     if (this.versionMinor === 0) return;
-    this.channel.send(serializeHead(status, headers).text + CRLF);
+    this.channel.send(serializeHead(status, headers).text + CRLF, true);
   }
 
   write(chunk: Chunk): boolean {
@@ -211,20 +212,20 @@ export class OutgoingResponse {
     this.state = State.Streaming;
     this.head = null;
     if (body === null || framing === 'none') {
-      this.channel.send(text);
+      this.channel.send(text, true);
       if (body !== null) this.finish(undefined);
       return;
     }
     if (framing === 'length' && head.declaredLength >= 0 && completeLength !== head.declaredLength) {
       // The app declared a length and ended with a different one.
-      this.channel.send(text);
+      this.channel.send(text, true);
       this.writeBody(body);
       return;
     }
-    // Head and complete body in one write.
-    if (typeof body === 'string') this.channel.send(text + body);
+    // Head and complete body in one write (one string when the head is ASCII).
+    if (typeof body === 'string' && head.ascii) this.channel.send(text + body);
     else {
-      this.channel.send(text);
+      this.channel.send(text, true);
       this.channel.send(body);
     }
     this.remaining = 0;
@@ -259,7 +260,7 @@ export class OutgoingResponse {
       this.abort(appError('ERR_CONTENT_LENGTH_MISMATCH', 'Response body shorter than its Content-Length'));
       return;
     }
-    if (this.framing === 'chunked') this.channel.send(trailers === undefined ? '0\r\n\r\n' : '0\r\n' + serializeTrailers(trailers) + CRLF);
+    if (this.framing === 'chunked') this.channel.send(trailers === undefined ? '0\r\n\r\n' : '0\r\n' + serializeTrailers(trailers) + CRLF, true);
     this.state = State.Ended;
     this.channel.finished(this, this.closeAfter);
   }
