@@ -27,6 +27,13 @@ export interface ConnectionInfo {
   readonly secure: boolean;
 }
 
+/** A client address learnt from elsewhere than the socket (a PROXY protocol header). */
+export interface PeerAddress {
+  readonly address: string;
+  readonly port: number;
+  readonly family?: string;
+}
+
 export interface ConnectionHandler {
   /** A request arrived; answer it through `res`, read the body from `body`. */
   request(head: RequestHead, body: RequestBody, res: OutgoingResponse, conn: Connection): void;
@@ -84,10 +91,12 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
     readonly secure: boolean,
     private readonly handler: ConnectionHandler,
     private readonly options: ConnectionOptions,
+    /** The client as a proxy in front reported it (PROXY protocol); else the socket's peer. */
+    peer?: PeerAddress,
   ) {
-    this.remoteAddress = socket.remoteAddress ?? '';
-    this.remotePort = socket.remotePort ?? 0;
-    this.remoteFamily = socket.remoteFamily ?? '';
+    this.remoteAddress = peer?.address ?? socket.remoteAddress ?? '';
+    this.remotePort = peer?.port ?? socket.remotePort ?? 0;
+    this.remoteFamily = peer?.family ?? socket.remoteFamily ?? '';
     this.localAddress = socket.localAddress ?? '';
     this.localPort = socket.localPort ?? 0;
     this.parser = new RequestParser(options.limits);

@@ -7,7 +7,7 @@ export { RequestBody, type BodySink } from './request-body.js';
 export { OutgoingResponse, type Chunk, type HeadOptions } from './response.js';
 export type { OutgoingHeaders, HeaderValue } from './response-head.js';
 export type { HeaderMap } from './headers.js';
-export { Connection, type ConnectionHandler, type ConnectionInfo, type ConnectionOptions } from './connection.js';
+export { Connection, type ConnectionHandler, type ConnectionInfo, type ConnectionOptions, type PeerAddress } from './connection.js';
 export { Sweeper } from './sweeper.js';
 export { isToken, isFieldValue } from './chars.js';
 export { httpDate } from './http-date.js';
