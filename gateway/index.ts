@@ -5,6 +5,8 @@ export type { MountOptions, MountTable } from './router.js';
 export type { ErrorInfo, ErrorPage, ErrorPages } from './error-pages.js';
 export type { Logger } from './log.js';
 export { consoleLogger, silentLogger } from './log.js';
+export { compress, type CompressionOptions } from '../adapters/compression/index.js';
+export { parseProxyHeader, ProxyProtocolError, type ProxyProtocolOptions } from './proxy-protocol.js';
 export { validate, checkEnv, ContractViolation, type Violation, type ViolationReport } from '../adapters/validator.js';
 export type { App, AppResponse, Env, Responder, ResponseBody, Chunk, OutgoingHeaders } from '../adapters/env.js';
 export { HttpError, type HttpErrorCode, type Limits, type Timeouts, RequestBody, STATUS_TEXT } from '../core/index.js';

@@ -5,21 +5,20 @@
 // gracefully: stop accepting, close idle keep-alive connections, let in-flight
 // requests finish (with Connection: close) within a deadline, destroy the rest.
 
-import net from 'node:net';
-import tls from 'node:tls';
-import { Connection, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, Sweeper, type Limits, type Timeouts } from '../core/index.js';
+import type net from 'node:net';
+import type tls from 'node:tls';
+import { Connection, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, Sweeper, type Limits, type PeerAddress, type Timeouts } from '../core/index.js';
 import type { App } from '../adapters/env.js';
 import { RequestHandler } from './request-handler.js';
 import { Router, type MountTable } from './router.js';
 import { consoleLogger, type Logger } from './log.js';
 import type { ErrorPages } from './error-pages.js';
 import type { AccessLogEntry } from './access-log.js';
+import { createListener, reloadTls, type TlsOptions } from './listener.js';
+import type { ProxyProtocolOptions } from './proxy-protocol.js';
+import { compressMounts, type CompressionOptions } from './compression.js';
 
-export interface TlsOptions {
-  key: string | Buffer;
-  cert: string | Buffer;
-  [option: string]: unknown;
-}
+export type { TlsOptions };
 
 export interface ServeOptions {
   /** TCP port (0 picks a free one). Default 8080 unless `path` is given. */
@@ -46,6 +45,10 @@ export interface ServeOptions {
   allowConnect?: boolean;
   /** Called once per exchange when its response closes (gateway/access-log.ts formats and writes it). */
   accessLog?: (entry: AccessLogEntry) => void;
+  /** Expect a PROXY protocol v1/v2 header on every connection (behind HAProxy, a cloud load balancer). */
+  proxyProtocol?: boolean | ProxyProtocolOptions;
+  /** gzip/brotli for compressible responses (gateway/compression.ts). */
+  compression?: boolean | CompressionOptions;
 }
 
 export interface ServerAddress {
@@ -57,6 +60,7 @@ export interface ServerAddress {
 
 export class Server {
   private readonly listener: net.Server;
+  private readonly tlsServer: tls.Server | null;
   private readonly connections = new Set<Connection>();
   private readonly pending = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
@@ -66,7 +70,7 @@ export class Server {
 
   constructor(private readonly options: ServeOptions) {
     const table: MountTable = options.mounts ?? (typeof options.app === 'function' ? { '': options.app } : (options.app ?? {}));
-    const router = new Router(table);
+    const router = new Router(options.compression ? compressMounts(table, options.compression) : table);
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
     const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const handler = new RequestHandler({
@@ -83,19 +87,17 @@ export class Server {
       closed: (conn: Connection) => this.connections.delete(conn),
     };
     this.secure = options.tls !== undefined;
-    const accept = (socket: net.Socket): void => {
+    const accept = (socket: net.Socket, peer?: PeerAddress): void => {
       if (this.closing) {
         socket.destroy();
         return;
       }
       this.acceptedCount++;
-      this.connections.add(new Connection(socket, this.secure, connectionHandler, connectionOptions));
+      this.connections.add(new Connection(socket, this.secure, connectionHandler, connectionOptions, peer));
     };
-    this.listener = this.secure
-      ? tls.createServer({ ...options.tls, allowHalfOpen: true } as tls.TlsOptions).on('secureConnection', accept)
-      : net.createServer({ allowHalfOpen: true, noDelay: true }, accept);
-    // TLS handshake failures and the like are per-socket; never let them crash the process.
-    this.listener.on('tlsClientError', (_err, socket) => socket.destroy());
+    const listener = createListener({ tls: options.tls, proxyProtocol: options.proxyProtocol, accept });
+    this.listener = listener.server;
+    this.tlsServer = listener.tls;
     if (options.maxConnections !== undefined) this.listener.maxConnections = options.maxConnections;
   }
 
@@ -142,8 +144,13 @@ export class Server {
 
   /** Replaces the TLS key and certificate for new connections. */
   setSecureContext(options: TlsOptions): void {
-    if (!(this.listener instanceof tls.Server)) throw new Error('Not a TLS server');
-    this.listener.setSecureContext(options as tls.SecureContextOptions);
+    this.reloadTls(options);
+  }
+
+  /** Replaces the TLS key and certificate for new connections (SIGHUP); open ones are untouched. Throws on a bad pair. */
+  reloadTls(options: TlsOptions): void {
+    if (this.tlsServer === null) throw new Error('Not a TLS server');
+    reloadTls(this.tlsServer, options);
   }
 
   /** Graceful shutdown; resolves when every connection is closed. */

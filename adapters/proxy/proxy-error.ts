@@ -1,0 +1,48 @@
+// What the client sees when the upstream fails, and what the log says. Before
+// the response started: 504 when the upstream did not connect or answer in
+// time, 502 for everything else (refused, reset, a malformed response), as
+// nginx does. After it started: the client connection is cut, so the body is
+// visibly truncated. A client that already left needs no answer. The gateway's
+// logger is not reachable from adapters, so proxyApp takes its own (same shape).
+
+import type { Env, Responder } from '../env.js';
+
+export interface ProxyLogger {
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+const formatValue = (v: unknown): string => {
+  if (v instanceof Error) return JSON.stringify(v.stack ?? v.message);
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
+};
+
+export const consoleLogger: ProxyLogger = {
+  error(message, fields) {
+    const extra = fields ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${formatValue(v)}`).join(' ') : '';
+    console.error(`[portico] ${new Date().toISOString()} proxy: ${message}${extra}`);
+  },
+};
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'ERR_PROXY_TIMEOUT']);
+
+export const isTimeout = (err: Error): boolean => TIMEOUT_CODES.has((err as { code?: string }).code ?? '');
+
+export const sendProxyError = (env: Env, res: Responder, config: { url: URL; logger: ProxyLogger }, err: Error): void => {
+  if (res.aborted) return;
+  const status = isTimeout(err) ? 504 : 502;
+  config.logger.error(status === 504 ? 'upstream timed out' : 'upstream failed', {
+    mount: env.extensions['portico.mount'] ?? env.scriptName,
+    upstream: config.url.origin,
+    method: env.method,
+    path: env.scriptName + env.pathInfo,
+    code: (err as { code?: string }).code,
+    cause: err,
+  });
+  if (res.headersSent || res.ended) {
+    res.abort(err);
+    return;
+  }
+  const text = status === 504 ? 'Gateway Timeout: the upstream server did not answer in time.\n' : 'Bad Gateway: the upstream server could not be reached or gave an invalid response.\n';
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+};
