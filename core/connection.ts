@@ -328,6 +328,16 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
     res.closed(err);
   }
 
+  /**
+   * The server gives up waiting for the app to answer `res` (a response timeout):
+   * the client gets `err`'s error page if nothing was sent yet, else the connection
+   * is cut. The app's later writes to `res` are ignored.
+   */
+  preempt(res: OutgoingResponse, err: HttpError): void {
+    if (res !== this.res || res.ended || this.responseDone) return;
+    this.protocolError(err);
+  }
+
   private protocolError(err: HttpError): void {
     if (!(err instanceof HttpError)) throw err;
     this.closing = true;

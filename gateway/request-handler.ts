@@ -94,6 +94,7 @@ export class RequestHandler implements ConnectionHandler {
         'portico.upgrade': head.upgrade,
       },
     };
+    if (mount.responseTimeoutMs !== null) this.armResponseTimeout(mount.responseTimeoutMs, res, conn);
     this.invoke(mount.app, env, res, mount.prefix || '/');
   }
 
@@ -136,6 +137,15 @@ export class RequestHandler implements ConnectionHandler {
         referer: head.headers['referer'], userAgent: head.headers['user-agent'], host: head.headers['host'],
       });
     });
+  }
+
+  // Only mounts that ask for it pay for a timer. A response that has started (an
+  // SSE stream, a long download) is never cut by it: the timeout is for the first byte.
+  private armResponseTimeout(ms: number, res: OutgoingResponse, conn: Connection): void {
+    const timer = setTimeout(() => {
+      if (!res.headersSent) conn.preempt(res, new HttpError('ERR_RESPONSE_TIMEOUT', 504, 'The application did not answer in time.'));
+    }, ms);
+    res.onClose(() => clearTimeout(timer));
   }
 
   private invoke(app: App, env: Env, res: OutgoingResponse, mount: string): void {

@@ -13,6 +13,8 @@ export interface MountOptions {
   host?: string;
   /** Largest request body for this mount, in bytes (413 past it). */
   maxBodyBytes?: number;
+  /** Milliseconds the app has to start its response before the client gets a 504. */
+  responseTimeoutMs?: number;
 }
 
 export type MountTable = Record<string, App | MountOptions>;
@@ -23,6 +25,7 @@ export interface Mount {
   methods: readonly string[] | null;
   host: string | null;
   maxBodyBytes: number | null;
+  responseTimeoutMs: number | null;
   /** Number of path segments in the prefix. */
   depth: number;
 }
@@ -52,6 +55,7 @@ export class Router {
         methods: options.methods ? expandMethods(options.methods) : null,
         host: options.host ? options.host.toLowerCase() : null,
         maxBodyBytes: options.maxBodyBytes ?? null,
+        responseTimeoutMs: options.responseTimeoutMs ?? null,
         depth: p === '' ? 0 : p.split('/').length - 1,
       };
     });
