@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// The `portico` command: argv and an optional config file become one config
+// object (cli-args.ts, config.ts), which starts either one server (launch.ts)
+// or a node:cluster primary that runs N of them (workers.ts). Every startup
+// error is one line on stderr and exit status 2, never a stack trace. Once
+// listening, SIGTERM/SIGINT drain in-flight requests and exit 0.
+
+import cluster from 'node:cluster';
+import fs from 'node:fs';
+import { HELP, cliLabel, parseCliArgs } from './cli-args.js';
+import { ConfigError, firstLine, loadConfigFile, mergeConfig, validateConfig, type PorticoConfig } from './config.js';
+import { launch } from './launch.js';
+import { reportToPrimary, runPrimary } from './workers.js';
+import { consoleLogger } from './log.js';
+import type { Server } from './server.js';
+
+const out = (line: string): void => void process.stdout.write(line + '\n');
+const err = (line: string): void => void process.stderr.write(line + '\n');
+
+const version = (): string =>
+  (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const where = (server: Server): string => {
+  const a = server.address;
+  return a.path !== undefined ? `unix:${a.path}` : server.url;
+};
+
+const readConfig = async (argv: readonly string[]): Promise<PorticoConfig | 'done'> => {
+  const args = parseCliArgs(argv);
+  if (args.help) {
+    out(HELP);
+    return 'done';
+  }
+  if (args.version) {
+    out(`portico ${version()}`);
+    return 'done';
+  }
+  const flags = validateConfig(args.options, cliLabel, process.cwd());
+  const file = args.configFile === undefined ? {} : await loadConfigFile(args.configFile);
+  return mergeConfig(file, flags);
+};
+
+/** One server process (alone, or a cluster worker). */
+const serveOne = async (config: PorticoConfig): Promise<void> => {
+  const { server, stop } = await launch(config);
+  if (cluster.isWorker) await reportToPrimary({ portico: 'listening', url: where(server) });
+  else {
+    out(`portico: listening on ${where(server)}`);
+    for (const prefix of Object.keys(config.mounts ?? {})) out(`  ${prefix} → ${String((config.mounts ?? {})[prefix])}`);
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (++signals > 1) process.exit(1); // a second Ctrl-C: stop waiting
+    if (!cluster.isWorker) err(`portico: ${signal}: draining ${server.connectionCount} connections`);
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  // A worker whose primary is gone has nobody to hand it connections: drain and leave.
+  if (cluster.isWorker) process.on('disconnect', () => onSignal('SIGTERM'));
+  // The server must outlive one app's stray asynchronous throw; log it with the cause.
+  process.on('uncaughtException', (e) => (config.logger ?? consoleLogger).error('uncaught exception', { cause: e }));
+};
+
+const main = async (): Promise<number | null> => {
+  const config = await readConfig(process.argv.slice(2));
+  if (config === 'done') return 0;
+  const workers = config.workers ?? 1;
+  if (workers > 1 && cluster.isPrimary) {
+    return runPrimary({
+      workers,
+      onListening: (url, n) => out(`portico: listening on ${url} (${n} workers, primary pid ${process.pid})`),
+      onFatal: (message) => err(`portico: ${message}`),
+      log: err,
+    });
+  }
+  await serveOne(config);
+  return null;
+};
+
+main().then(
+  (status) => {
+    if (status !== null) process.exit(status);
+  },
+  async (e: unknown) => {
+    const message = e instanceof ConfigError ? e.message : firstLine(e);
+    if (cluster.isWorker) {
+      await reportToPrimary({ portico: 'fatal', message });
+    } else err(`portico: ${message}`);
+    process.exit(2);
+  },
+);

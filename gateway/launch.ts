@@ -1,0 +1,127 @@
+// Starts one Portico process from a validated config: loads the mounted apps,
+// adds the status page, opens the access log, reads the TLS files, calls serve()
+// and installs the signal handlers: SIGTERM/SIGINT drain and exit 0 (a second
+// one exits at once, with 1), SIGHUP re-reads the TLS files, SIGUSR1 reopens the
+// access log. Listen failures (port in use, no permission) become ConfigErrors
+// with one line; the CLI prints them and exits 2.
+
+import fs from 'node:fs';
+import { serve, type Server, type ServeOptions } from './server.js';
+import { createAccessLog, type AccessLog, type AccessLogEntry } from './access-log.js';
+import { ConfigError, firstLine, type PorticoConfig } from './config.js';
+import { loadMounts } from './load-app.js';
+import { StatusCounters, statusApp, type StatusSources } from './status.js';
+import { consoleLogger } from './log.js';
+
+export interface Launched {
+  server: Server;
+  /** Drains and closes the server, then flushes the access log. */
+  stop(): Promise<void>;
+}
+
+/** serve()'s own keys, copied through from the config unchanged. */
+const SERVE_KEYS = [
+  'port', 'host', 'path', 'tls', 'limits', 'timeouts', 'maxConnections', 'shutdownTimeoutMs',
+  'errorPages', 'logger', 'allowConnect', 'proxyProtocol', 'compression',
+] as const;
+
+const readTls = (config: PorticoConfig): { key: Buffer; cert: Buffer } => {
+  try {
+    return { key: fs.readFileSync(config.tlsKey!), cert: fs.readFileSync(config.tlsCert!) };
+  } catch (err) {
+    throw new ConfigError(`--tls-cert/--tls-key: cannot read: ${firstLine(err)}`);
+  }
+};
+
+const listenError = (err: NodeJS.ErrnoException, options: ServeOptions): ConfigError => {
+  const where = options.path !== undefined ? `socket ${options.path}` : `port ${options.port ?? 8080} on ${options.host ?? '127.0.0.1'}`;
+  if (err.code === 'EADDRINUSE') return new ConfigError(`${where} is already in use`);
+  if (err.code === 'EACCES') return new ConfigError(`no permission to listen on ${where}`);
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return new ConfigError(`cannot listen on ${where}: no such local address`);
+  return new ConfigError(`cannot listen on ${where}: ${firstLine(err)}`);
+};
+
+/** Builds serve()'s options from the config and starts the server. */
+export const launch = async (config: PorticoConfig): Promise<Launched> => {
+  const mounts = await loadMounts(config.mounts, config.app, config.kind);
+  if (Object.keys(mounts).length === 0) throw new ConfigError('nothing to serve: give a MODULE, a --mount or a --config (see portico --help)');
+  const options: ServeOptions = {};
+  for (const key of SERVE_KEYS) if (config[key] !== undefined) (options as Record<string, unknown>)[key] = config[key];
+  if (config.socket !== undefined) options.path = config.socket;
+  if (config.tlsCert !== undefined) options.tls = { ...config.tls, ...readTls(config) };
+
+  let server: Server | null = null;
+  let counters: StatusCounters | null = null;
+  if (config.status !== undefined) {
+    counters = new StatusCounters();
+    const sources: StatusSources = {
+      connections: () => ({ open: server?.connectionCount ?? 0, total: server?.acceptedCount ?? 0 }),
+    };
+    const cgi = await cgiCounter(config);
+    if (cgi !== undefined) sources.cgiInFlight = cgi;
+    mounts[config.status] = statusApp(counters, sources);
+  }
+  let accessLog: AccessLog | null = null;
+  if (typeof config.accessLog === 'string') {
+    try {
+      accessLog = createAccessLog(config.accessLog, config.logFormat);
+    } catch (err) {
+      throw new ConfigError(`--access-log: cannot open ${config.accessLog}: ${firstLine(err)}`);
+    }
+  }
+  const hook = typeof config.accessLog === 'function' ? config.accessLog : accessLog ? accessLog.write : null;
+  if (counters !== null || hook !== null) {
+    const c = counters;
+    options.accessLog = c === null ? hook! : hook === null ? (e) => c.record(e) : (e: AccessLogEntry) => (c.record(e), hook(e));
+  }
+  options.mounts = mounts;
+
+  try {
+    server = await serve(options);
+  } catch (err) {
+    accessLog?.close().catch(() => {});
+    if ((err as NodeJS.ErrnoException).syscall === 'listen' || (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw listenError(err as NodeJS.ErrnoException, options);
+    }
+    throw new ConfigError(firstLine(err));
+  }
+  const s = server;
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await s.close();
+      await accessLog?.close();
+    })());
+
+  if (config.tlsCert !== undefined) {
+    process.on('SIGHUP', () => {
+      try {
+        s.reloadTls({ ...config.tls, ...readTls(config) });
+        process.stderr.write(`portico: reloaded TLS certificate ${config.tlsCert}\n`);
+      } catch (err) {
+        (config.logger ?? consoleLogger).error('TLS reload failed; keeping the old certificate', { cause: firstLine(err) });
+      }
+    });
+  }
+  if (accessLog !== null) {
+    const log = accessLog;
+    process.on('SIGUSR1', () => {
+      try {
+        log.reopen();
+      } catch (err) {
+        (config.logger ?? consoleLogger).error('access log reopen failed', { cause: firstLine(err) });
+      }
+    });
+  }
+  return { server: s, stop };
+};
+
+/** In-flight CGI programs, when a cgi: mount is configured and the adapter counts them. */
+const cgiCounter = async (config: PorticoConfig): Promise<(() => number) | undefined> => {
+  const hasCgi = Object.values(config.mounts ?? {}).some((m) => String((m as { type?: string }).type) === 'cgi') ||
+    String((config.app as { type?: string } | undefined)?.type) === 'cgi';
+  if (!hasCgi) return undefined;
+  const cgi = (await import('../adapters/cgi/index.js')) as Record<string, unknown>;
+  const counter = cgi['cgiInFlight'];
+  return typeof counter === 'function' ? (counter as () => number) : undefined;
+};

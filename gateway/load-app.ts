@@ -1,0 +1,128 @@
+// Turns mount targets into apps of the gateway interface. An app module's kind
+// decides its adapter; it is taken, first to last, from --kind (or a
+// "node:"/"fetch:"/"native:" target prefix), the module's own marker
+// (`export const porticoKind = 'native'`), then the shape of its default export:
+//   { fetch } object (Hono, Bun/Deno style)          → fetch
+//   has .callback() (Koa)                            → node, via app.callback()
+//   function with .handle and .use (Express/Connect) → node
+//   function of two or more parameters               → node (req, res)
+//   function of at most one parameter                → fetch (request)
+// A native app `(env, res)` looks exactly like `(req, res)`, so it is never
+// guessed: mark it, or pass --kind native. Adapters are imported lazily, so only
+// the ones a configuration uses are loaded.
+
+import { pathToFileURL } from 'node:url';
+import type { App } from '../adapters/env.js';
+import type { MountOptions, MountTable } from './router.js';
+import { ConfigError } from './config-error.js';
+import { Target, type AppKind, type MountSpec } from './target.js';
+
+const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+
+type Exported = ((...args: never[]) => unknown) & Record<string, unknown>;
+
+/** The kind the shape of `x` suggests, or null when it is not an app at all. */
+export const detectKind = (x: unknown): AppKind | null => {
+  if ((typeof x !== 'object' && typeof x !== 'function') || x === null) return null;
+  const o = x as Record<string, unknown>;
+  if (typeof o['fetch'] === 'function') return 'fetch';
+  if (typeof o['callback'] === 'function') return 'node';
+  if (typeof x !== 'function') return null;
+  if (typeof o['handle'] === 'function' && typeof o['use'] === 'function') return 'node';
+  return (x as (...a: unknown[]) => unknown).length >= 2 ? 'node' : 'fetch';
+};
+
+/** Wraps `exported` for its kind; `where` names it in errors. */
+export const wrapApp = async (exported: unknown, kind: AppKind, where: string): Promise<App> => {
+  switch (kind) {
+    case 'native':
+      if (typeof exported !== 'function') throw new ConfigError(`${where}: a native app must be a function (env, res), got ${typeof exported}`);
+      return exported as App;
+    case 'node': {
+      const { nodeApp } = await import('../adapters/node/index.js');
+      const o = exported as Exported;
+      // Koa apps are not request listeners themselves; callback() makes one.
+      const handler = typeof o?.['callback'] === 'function' && typeof exported !== 'function' ? (o['callback'] as () => unknown)() : exported;
+      if (typeof handler !== 'function') throw new ConfigError(`${where}: a node app must be a (req, res) function or an Express/Koa/Connect app`);
+      return nodeApp(handler as Parameters<typeof nodeApp>[0]);
+    }
+    case 'fetch': {
+      const { fetchApp } = await import('../adapters/fetch/index.js');
+      if (typeof exported !== 'function' && typeof (exported as Exported)?.['fetch'] !== 'function') {
+        throw new ConfigError(`${where}: a fetch app must be a (request) => Response function or an object with fetch()`);
+      }
+      return fetchApp(exported as Parameters<typeof fetchApp>[0]);
+    }
+  }
+};
+
+/** Imports an app module and wraps its default export for its kind. */
+export const loadModuleApp = async (file: string, forced: AppKind | undefined, where: string): Promise<App> => {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError(`${where}: cannot load ${file}: ${firstLine(err)}`);
+  }
+  // A module may export fetch() itself instead of a default (`export function fetch`).
+  const exported = mod['default'] ?? (typeof mod['fetch'] === 'function' ? mod : undefined);
+  if (exported === undefined) throw new ConfigError(`${where}: ${file} has no default export`);
+  const marker = mod['porticoKind'];
+  if (marker !== undefined && marker !== 'node' && marker !== 'fetch' && marker !== 'native') {
+    throw new ConfigError(`${where}: porticoKind must be "node", "fetch" or "native", got ${JSON.stringify(marker)}`);
+  }
+  const kind = forced ?? (marker as AppKind | undefined) ?? detectKind(exported);
+  if (kind === null) throw new ConfigError(`${where}: the default export of ${file} is not an app (a function, or an object with fetch() or callback())`);
+  return wrapApp(exported, kind, where);
+};
+
+/** The app a target stands for; `kind` is --kind, for modules without a prefix. */
+export const loadTarget = async (target: Target, kind: AppKind | undefined, where: string): Promise<App> => {
+  try {
+    return await buildTarget(target, kind, where);
+  } catch (err) {
+    // Adapters check their options when built (a static root that is a file...): name the mount.
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`${where}: ${firstLine(err)}`);
+  }
+};
+
+const buildTarget = async (target: Target, kind: AppKind | undefined, where: string): Promise<App> => {
+  switch (target.type) {
+    case 'module':
+      return loadModuleApp(target.location, target.kind ?? kind, where);
+    case 'cgi': {
+      const { cgiApp } = await import('../adapters/cgi/index.js');
+      return cgiApp({ root: target.location });
+    }
+    case 'static': {
+      const { staticApp } = await import('../adapters/static/index.js');
+      return staticApp({ root: target.location });
+    }
+    case 'proxy': {
+      const { proxyApp } = await import('../adapters/proxy/index.js');
+      return proxyApp({ upstream: target.location });
+    }
+  }
+};
+
+/** Loads every target of a mount table (config.app becomes the "/" mount). */
+export const loadMounts = async (
+  mounts: Record<string, MountSpec> | undefined,
+  app: MountSpec | undefined,
+  kind: AppKind | undefined,
+): Promise<MountTable> => {
+  const specs: Record<string, MountSpec> = { ...mounts };
+  if (app !== undefined) specs['/'] = app;
+  const table: MountTable = {};
+  for (const [prefix, spec] of Object.entries(specs)) {
+    const where = `mount ${prefix || '/'}`;
+    if (spec instanceof Target) table[prefix] = await loadTarget(spec, kind, where);
+    else if (typeof spec === 'function') table[prefix] = spec;
+    else {
+      const inner = spec.app instanceof Target ? await loadTarget(spec.app, kind, where) : spec.app;
+      table[prefix] = { ...spec, app: inner } as MountOptions;
+    }
+  }
+  return table;
+};
