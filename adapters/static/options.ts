@@ -1,0 +1,148 @@
+// The options of staticApp(), checked once when the mount is created so that a
+// typo fails at startup with a precise message and a stable code, never at the
+// first request. The root is made absolute and its real path (symlinks
+// resolved) is taken here; the request path only ever has to compare strings
+// against it.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isFieldValue } from '../../core/index.js';
+import { MimeTable, normalizeExtension } from './mime-types.js';
+
+export interface StaticOptions {
+  /** The document root: a directory path or a file: URL. */
+  root: string | URL;
+  /** File names tried, in order, for a request naming a directory. Default ['index.html']; [] turns it off. */
+  index?: readonly string[] | string | false;
+  /** Extra or overriding extension → Content-Type entries ({ '.gltf': 'model/gltf+json' }). */
+  mimeTypes?: Readonly<Record<string, string>>;
+  /** The Cache-Control field for this mount's files ("public, max-age=3600"); none by default. */
+  cacheControl?: string;
+  /** Serve `file.br` / `file.gz` beside `file` when the client accepts them. Default true. */
+  precompressed?: boolean;
+  /** Answer a directory without an index file with an HTML listing. Default false (404). */
+  listDirectories?: boolean;
+  /** 'deny' (default): any path segment starting with "." is a 403 (except ".well-known"). */
+  dotfiles?: 'deny' | 'allow';
+  /** Send ETag and honour If-Match / If-None-Match / If-Range with it. Default true. */
+  etag?: boolean;
+}
+
+export type StaticOptionsErrorCode = 'ERR_STATIC_OPTIONS' | 'ERR_STATIC_ROOT';
+
+export class StaticOptionsError extends TypeError {
+  override readonly name = 'StaticOptionsError';
+  constructor(
+    readonly code: StaticOptionsErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The checked options the request path works with. */
+export interface StaticConfig {
+  /** Absolute root as given (a symlink in it is followed again on every request). */
+  root: string;
+  /** The root's real path when last resolved. */
+  realRoot: string;
+  index: readonly string[];
+  mime: MimeTable;
+  cacheControl: string | null;
+  precompressed: boolean;
+  listDirectories: boolean;
+  allowDotfiles: boolean;
+  etag: boolean;
+}
+
+const KNOWN = new Set(['root', 'index', 'mimeTypes', 'cacheControl', 'precompressed', 'listDirectories', 'dotfiles', 'etag']);
+
+const fail = (message: string): never => {
+  throw new StaticOptionsError('ERR_STATIC_OPTIONS', `staticApp: ${message}`);
+};
+
+const optionalBoolean = (options: StaticOptions, key: 'precompressed' | 'listDirectories' | 'etag', fallback: boolean): boolean => {
+  const value = options[key];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') fail(`"${key}" must be a boolean, got ${typeof value}`);
+  return value as boolean;
+};
+
+export const resolveOptions = (options: StaticOptions): StaticConfig => {
+  if (options === null || typeof options !== 'object') fail('options must be an object with a "root"');
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) fail(`unknown option "${key}"`);
+  const root = resolveRoot(options.root);
+  return {
+    root,
+    realRoot: realRootOf(root),
+    index: indexNames(options.index),
+    mime: new MimeTable(mimeTypes(options.mimeTypes)),
+    cacheControl: cacheControl(options.cacheControl),
+    precompressed: optionalBoolean(options, 'precompressed', true),
+    listDirectories: optionalBoolean(options, 'listDirectories', false),
+    allowDotfiles: dotfiles(options.dotfiles),
+    etag: optionalBoolean(options, 'etag', true),
+  };
+};
+
+const resolveRoot = (root: unknown): string => {
+  if (root instanceof URL) {
+    if (root.protocol !== 'file:') fail(`"root" must be a file: URL, got ${root.protocol}`);
+    return path.resolve(fileURLToPath(root));
+  }
+  if (typeof root !== 'string' || root === '') return fail('"root" must be a directory path or a file: URL');
+  // Without a trailing slash, so root + pathInfo ("/a") joins with exactly one.
+  return path.resolve(root as string);
+};
+
+const realRootOf = (root: string): string => {
+  let real: string;
+  try {
+    real = fs.realpathSync(root);
+  } catch (err) {
+    throw new StaticOptionsError('ERR_STATIC_ROOT', `staticApp: root ${root} cannot be used: ${(err as Error).message}`);
+  }
+  if (!fs.statSync(real).isDirectory()) throw new StaticOptionsError('ERR_STATIC_ROOT', `staticApp: root ${root} is not a directory`);
+  return real;
+};
+
+const indexNames = (index: StaticOptions['index']): readonly string[] => {
+  if (index === undefined) return ['index.html'];
+  if (index === false) return [];
+  const names = typeof index === 'string' ? [index] : index;
+  if (!Array.isArray(names)) return fail('"index" must be a file name, an array of file names, or false');
+  for (const name of names as unknown[]) {
+    if (typeof name !== 'string' || name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+      fail(`"index" entries must be plain file names, got ${JSON.stringify(name)}`);
+    }
+  }
+  return [...(names as string[])];
+};
+
+const mimeTypes = (table: StaticOptions['mimeTypes']): Record<string, string> => {
+  if (table === undefined) return {};
+  if (table === null || typeof table !== 'object' || Array.isArray(table)) return fail('"mimeTypes" must be an object of extension → type');
+  const out: Record<string, string> = {};
+  for (const [ext, type] of Object.entries(table)) {
+    const name = normalizeExtension(ext);
+    if (name === '' || name.includes('/') || name.includes('.')) fail(`"mimeTypes" key ${JSON.stringify(ext)} is not a file extension`);
+    if (typeof type !== 'string' || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+/.test(type) || !isFieldValue(type)) {
+      fail(`"mimeTypes" value for ${JSON.stringify(ext)} is not a media type: ${JSON.stringify(type)}`);
+    }
+    out[name] = type;
+  }
+  return out;
+};
+
+const cacheControl = (value: unknown): string | null => {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || value.trim() === '' || !isFieldValue(value)) return fail('"cacheControl" must be a non-empty field value');
+  return value as string;
+};
+
+const dotfiles = (value: unknown): boolean => {
+  if (value === undefined || value === 'deny') return false;
+  if (value === 'allow') return true;
+  return fail(`"dotfiles" must be 'deny' or 'allow', got ${JSON.stringify(value)}`);
+};
