@@ -1,0 +1,325 @@
+// One run of a CGI program, from spawn to the last byte. stdout is read from
+// the start: first into the header parser, then, once the head is known,
+// straight to the client as it arrives, pausing the pipe whenever the client is
+// behind (Responder.write() false → stdout.pause(), resumed on drain), so memory
+// stays bounded whatever the program prints. stderr goes to the log, stdin is
+// fed concurrently (stdin-feed.ts). The run ends when stdout is closed and the
+// leader has exited; then whatever is left in its process group is killed.
+// Silence longer than `timeoutMs` (not counting time spent waiting for a slow
+// client) and a client leaving stop the group (SIGTERM, then SIGKILL). Failures
+// before the head went out are answered here (502, 504); after it, the
+// connection is cut so the client sees a truncated response.
+
+import type { Readable } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { RequestBody } from '../../core/index.js';
+import type { Responder } from '../env.js';
+import { CgiError } from './cgi-error.js';
+import { sendError } from './error-response.js';
+import { CgiHeaderParser } from './header-parser.js';
+import { interpretHead } from './cgi-response.js';
+import { passRaw } from './nph.js';
+import { type Program, type StdinSpec, signalGroup, spawnProgram, terminateGroup } from './process-group.js';
+import type { ResolvedOptions } from './options.js';
+import type { Spool } from './body-spool.js';
+import { feedBuffer, feedStream } from './stdin-feed.js';
+import { StderrLog } from './stderr-log.js';
+
+export type ProgramInput = { kind: 'none' } | { kind: 'stream'; body: RequestBody } | { kind: 'spool'; spool: Spool };
+
+export interface RunRequest {
+  res: Responder;
+  filename: string;
+  cwd: string;
+  vars: Record<string, string>;
+  input: ProgramInput;
+  /** Output is a whole HTTP response (an nph- program). */
+  nph: boolean;
+  /** For log lines. */
+  mount: string;
+  script: string;
+  options: ResolvedOptions;
+}
+
+const enum Phase {
+  /** Reading the CGI header block. */
+  Head,
+  /** A local redirect was printed; it holds if no body follows. */
+  RedirectPending,
+  /** Streaming the body to the client. */
+  Body,
+  /** nph-: stdout is piped to the detached socket. */
+  Raw,
+  /** Nothing more goes to the client; output is drained and dropped. */
+  Done,
+}
+
+/** Runs the program; resolves with the path of a local redirect to follow, or null. Never rejects. */
+export const runProgram = (request: RunRequest): Promise<string | null> =>
+  new Promise((resolve) => new ProgramRun(request, resolve).start());
+
+class ProgramRun {
+  private program: Program | null = null;
+  private pgid = 0;
+  private phase = Phase.Head;
+  private readonly parser: CgiHeaderParser;
+  private redirect: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private paused = false;
+  private exited = false;
+  private exitCode: number | null = null;
+  private exitSignal: NodeJS.Signals | null = null;
+  private stdoutEnded = false;
+  private stdoutClosed = false;
+  private completed = false;
+  private stopped = false;
+  private killing = false;
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private socket: Socket | null = null;
+
+  constructor(
+    private readonly request: RunRequest,
+    private readonly resolve: (location: string | null) => void,
+  ) {
+    this.parser = new CgiHeaderParser(request.options.maxHeaderBytes);
+  }
+
+  start(): void {
+    const { request } = this;
+    const input = request.input;
+    const file = input.kind === 'spool' ? input.spool.file : null;
+    const stdin: StdinSpec = input.kind === 'none' ? 'ignore' : file !== null ? file.fd : 'pipe';
+    let program: Program;
+    try {
+      program = spawnProgram(request.filename, request.cwd, request.vars, stdin);
+    } catch (err) {
+      this.spawnFailed(err as Error);
+      return;
+    } finally {
+      // The child holds its own copy of the spool file's descriptor.
+      if (input.kind === 'spool' && file !== null) {
+        input.spool.file = null;
+        file.close().catch(() => {});
+      }
+    }
+    this.program = program;
+    program.on('error', (err) => {
+      if (program.pid === undefined) this.spawnFailed(err);
+    });
+    if (program.pid === undefined) return; // 'error' follows
+    this.pgid = program.pid;
+    program.on('exit', (code, signal) => this.onExit(code, signal));
+    const stdout = program.stdout;
+    stdout.on('data', (chunk: Buffer) => this.onStdout(chunk));
+    stdout.on('end', () => this.onStdoutEnd());
+    stdout.on('error', () => {});
+    stdout.on('close', () => {
+      this.stdoutClosed = true;
+      this.maybeComplete();
+    });
+    const log = new StderrLog(request.options.logger, { mount: request.mount, script: request.script });
+    program.stderr.on('data', (chunk: Buffer) => log.push(chunk));
+    program.stderr.on('end', () => log.end());
+    program.stderr.on('error', () => {});
+    if (input.kind === 'stream') {
+      feedStream(input.body, program.stdin!, () => this.timer?.refresh(), (err) => this.bodyFailed(err));
+    } else if (input.kind === 'spool' && input.spool.buffer !== null) {
+      feedBuffer(input.spool.buffer, program.stdin!);
+    }
+    request.res.onClose((err) => {
+      if (err !== undefined) this.clientGone();
+    });
+    if (request.options.timeoutMs > 0) this.timer = setTimeout(() => this.onTimeout(), request.options.timeoutMs);
+  }
+
+  // ---- stdout ----
+
+  private onStdout(chunk: Buffer): void {
+    this.timer?.refresh();
+    switch (this.phase) {
+      case Phase.Head:
+        return this.onHeadBytes(chunk);
+      case Phase.RedirectPending:
+        // A body follows the Location: it is a document after all, a client redirect (RFC 3875 §6.2.4).
+        this.startDocument(302, undefined, [['Location', this.redirect!]]);
+        this.redirect = null;
+        return this.writeBody(chunk);
+      case Phase.Body:
+        return this.writeBody(chunk);
+      default:
+        return;
+    }
+  }
+
+  private onHeadBytes(chunk: Buffer): void {
+    if (this.request.nph) {
+      this.phase = Phase.Raw;
+      this.socket = passRaw(this.request.res, chunk, this.program!.stdout, () => this.clientGone());
+      return;
+    }
+    let answer;
+    let rest: Buffer;
+    try {
+      const head = this.parser.push(chunk);
+      if (head === null) return;
+      rest = head.rest;
+      answer = interpretHead(head.fields);
+    } catch (err) {
+      return this.failHead(err as CgiError);
+    }
+    if (answer.kind === 'local-redirect') {
+      if (rest.length === 0) {
+        this.phase = Phase.RedirectPending;
+        this.redirect = answer.location;
+        return;
+      }
+      this.startDocument(302, undefined, [['Location', answer.location]]);
+    } else {
+      this.startDocument(answer.status, answer.reason, answer.headers);
+    }
+    if (rest.length > 0) this.writeBody(rest);
+  }
+
+  private startDocument(status: number, reason: string | undefined, headers: Array<[string, string]>): void {
+    try {
+      this.request.res.writeHead(status, headers, reason === undefined ? undefined : { reason });
+    } catch (err) {
+      return this.failHead(new CgiError('ERR_CGI_BAD_HEADERS', (err as Error).message));
+    }
+    this.phase = Phase.Body;
+  }
+
+  private writeBody(chunk: Buffer): void {
+    if (this.phase !== Phase.Body) return;
+    const res = this.request.res;
+    let ok: boolean;
+    try {
+      ok = res.write(chunk);
+    } catch (err) {
+      // The program printed more than its Content-Length: the engine cut the connection.
+      this.log('response failed', { cause: err });
+      return this.stop();
+    }
+    if (ok || this.paused) return;
+    if (res.aborted) return this.stop();
+    this.paused = true;
+    this.program!.stdout.pause();
+    res.onDrain(() => this.onDrain());
+  }
+
+  private onDrain(): void {
+    this.paused = false;
+    this.timer?.refresh();
+    this.program!.stdout.resume();
+  }
+
+  private onStdoutEnd(): void {
+    this.stdoutEnded = true;
+    if (this.phase !== Phase.Body) return;
+    this.phase = Phase.Done;
+    try {
+      this.request.res.end();
+    } catch (err) {
+      this.log('response failed', { cause: err });
+    }
+  }
+
+  // ---- lifetime ----
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.exited = true;
+    this.exitCode = code;
+    this.exitSignal = signal;
+    if (!this.stdoutClosed) {
+      // The leader is gone but something it started may still hold stdout: give it the grace period.
+      this.lingerTimer = setTimeout(() => signalGroup(this.pgid, 'SIGKILL'), this.request.options.killGraceMs);
+    }
+    this.maybeComplete();
+  }
+
+  private maybeComplete(): void {
+    if (this.completed || !this.exited || !this.stdoutClosed) return;
+    this.completed = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
+    // Whatever the program left running in its group has outlived the request.
+    signalGroup(this.pgid, 'SIGKILL');
+    if (this.phase === Phase.Head && !this.stopped) {
+      // RFC 3875 §6.1: a response needs at least one header field; none (or a partial block) is the program's fault.
+      this.log('program failed', {
+        code: 'ERR_CGI_NO_HEADERS',
+        reason: this.parser.started ? 'incomplete header block' : 'no output',
+        exitCode: this.exitCode,
+        signal: this.exitSignal,
+      });
+      sendError(this.request.res, 502);
+    } else if (this.exitCode !== 0 && !this.stopped) {
+      this.log('program exited with an error', { exitCode: this.exitCode, signal: this.exitSignal });
+    }
+    if (this.phase === Phase.Body) this.request.res.abort(); // stdout closed without a clean end
+    this.resolve(this.phase === Phase.RedirectPending && !this.stopped ? this.redirect : null);
+  }
+
+  /** A malformed head: 502 now, and the program is stopped. */
+  private failHead(err: CgiError): void {
+    this.log('program failed', { code: err.code, reason: err.message });
+    this.stopped = true;
+    this.phase = Phase.Done;
+    sendError(this.request.res, 502);
+    this.stop();
+  }
+
+  private onTimeout(): void {
+    if (this.paused || this.socket?.writableNeedDrain) {
+      // Waiting for the client, not for the program: the engine's send timeout covers that.
+      this.timer!.refresh();
+      return;
+    }
+    this.log('program timed out', { code: 'ERR_CGI_TIMEOUT', timeoutMs: this.request.options.timeoutMs });
+    const res = this.request.res;
+    if (this.phase === Phase.Body) res.abort(new CgiError('ERR_CGI_TIMEOUT', 'CGI program timed out'));
+    else if (this.phase === Phase.Raw) this.socket!.destroy();
+    else sendError(res, 504);
+    this.stop();
+  }
+
+  private clientGone(): void {
+    // An nph- socket closing after the program's last byte is the normal end.
+    if (this.completed || (this.phase === Phase.Raw && this.stdoutEnded)) return;
+    this.stop();
+  }
+
+  private bodyFailed(err: Error): void {
+    this.log('request body failed', { cause: err });
+    const status = (err as { status?: unknown }).status;
+    sendError(this.request.res, typeof status === 'number' && status >= 400 ? status : 400);
+    this.stop();
+  }
+
+  /** Stops the process group and drops whatever it still prints. */
+  private stop(): void {
+    this.stopped = true;
+    if (this.phase !== Phase.Raw) this.phase = Phase.Done;
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (!this.completed && !this.killing) {
+      this.killing = true;
+      terminateGroup(this.pgid, this.request.options.killGraceMs);
+    }
+    if (this.paused) {
+      this.paused = false;
+      this.program!.stdout.resume();
+    }
+  }
+
+  private spawnFailed(err: Error): void {
+    if (this.completed) return;
+    this.completed = true;
+    this.log('cannot start program', { code: 'ERR_CGI_SPAWN', cause: err });
+    sendError(this.request.res, 502);
+    this.resolve(null);
+  }
+
+  private log(message: string, fields: Record<string, unknown>): void {
+    this.request.options.logger.error(message, { mount: this.request.mount, script: this.request.script, ...fields });
+  }
+}
