@@ -57,9 +57,10 @@ export class ChunkedDecoder {
           const h = HEX_VALUE[c]!;
           if (h >= 0) {
             this.size = this.size * 16 + h;
-            if (++this.digits > 14 && this.size > Number.MAX_SAFE_INTEGER) {
-              throw badRequest('ERR_BAD_CHUNK', 'Chunk size overflows');
-            }
+            this.digits++;
+            // Check the value, not the digit count: 14 hex digits already reach 2^56,
+            // and a size past 2^53-1 is no longer exact in a JS number.
+            if (this.size > Number.MAX_SAFE_INTEGER) throw badRequest('ERR_BAD_CHUNK', 'Chunk size overflows');
             pos++;
             continue;
           }
@@ -68,14 +69,15 @@ export class ChunkedDecoder {
           continue;
         }
         case State.SizeWhitespace:
-          // BWS ";" ext, or the end of the size line.
+          // BWS ";" ext, or the end of the size line. Whitespace is BWS before ";"
+          // only (RFC 9112 §7.1.1): "5 \r\n" is not a chunk-size line.
           if (c === SP || c === HTAB) {
             if (++this.extensionBytes > this.maxExtensionBytes) throw extensionTooLong();
             pos++;
           } else if (c === 0x3b /* ; */) {
             this.state = State.Extension;
             pos++;
-          } else if (c === CR) {
+          } else if (c === CR && this.extensionBytes === 0) {
             this.state = State.SizeLF;
             pos++;
           } else {
