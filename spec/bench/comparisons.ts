@@ -1,0 +1,108 @@
+// The ratios of Portico to its peers, within one run, and the targets of issue 7.
+// A comparison divides the subject's figure by the peer's (for RSS per
+// connection, lower is better, so the ratio is still subject / peer and the
+// target is a ceiling). A limit is an absolute bound on one cell.
+
+import type { CellResult } from './measure.js';
+import * as S from './servers.js';
+
+type Metric = 'rps' | 'mibps' | 'perConnKiB';
+
+export interface Comparison {
+  scenario: string;
+  subject: string;
+  peer: string;
+  metric: Metric;
+  /** Target: the ratio must be at least this (absent: for information). */
+  min?: number;
+}
+
+export interface Limit {
+  scenario: string;
+  server: string;
+  metric: 'peakRssMiB' | 'perConnKiB';
+  max: number;
+}
+
+const RAW = 'raw node:net (ceiling)';
+
+const pairs = (scenario: string, metric: Metric, targets: Record<string, number> = {}): Comparison[] =>
+  [
+    [S.NATIVE.name, S.NODE_HTTP.name],
+    [S.NATIVE.name, RAW],
+    [S.FETCH.name, S.HONO.name],
+    [S.NODE_BARE.name, S.NODE_HTTP.name],
+    [S.PORTICO_EXPRESS4.name, S.EXPRESS4.name],
+    [S.PORTICO_EXPRESS5.name, S.EXPRESS5.name],
+  ].map(([subject, peer]) => ({ scenario, subject: subject!, peer: peer!, metric, min: targets[`${subject} / ${peer}`] }));
+
+const key = (subject: string, peer: string) => `${subject} / ${peer}`;
+
+export const COMPARISONS: Comparison[] = [
+  ...pairs('hello', 'rps', {
+    [key(S.NATIVE.name, S.NODE_HTTP.name)]: 1.4,
+    [key(S.NATIVE.name, RAW)]: 0.8,
+    [key(S.FETCH.name, S.HONO.name)]: 1.3,
+    [key(S.NODE_BARE.name, S.NODE_HTTP.name)]: 1.2,
+    [key(S.PORTICO_EXPRESS4.name, S.EXPRESS4.name)]: 1.1,
+    [key(S.PORTICO_EXPRESS5.name, S.EXPRESS5.name)]: 1.1,
+  }),
+  ...pairs('pipeline', 'rps', { [key(S.NATIVE.name, S.NODE_HTTP.name)]: 2 }),
+  ...pairs('size-64k', 'rps'),
+  ...pairs('size-1m', 'rps'),
+  ...pairs('stream', 'mibps', { [key(S.NATIVE.name, RAW)]: 0.9 }),
+  ...pairs('echo', 'rps'),
+  { scenario: 'cgi', subject: S.PORTICO_CGI.name, peer: S.SPAWN_LOOP.name, metric: 'rps', min: 0.9 },
+  { scenario: 'cgi', subject: S.PORTICO_CGI.name, peer: S.PYTHON_CGI.name, metric: 'rps', min: 2 },
+  { scenario: 'static', subject: S.PORTICO_STATIC.name, peer: S.EXPRESS_STATIC.name, metric: 'rps' },
+  { scenario: 'static-range', subject: S.PORTICO_STATIC.name, peer: S.EXPRESS_STATIC.name, metric: 'rps' },
+  ...pairs('idle', 'perConnKiB'),
+];
+
+export const LIMITS: Limit[] = [
+  { scenario: 'stream', server: S.NATIVE.name, metric: 'peakRssMiB', max: 100 },
+  { scenario: 'stream-slow', server: S.NATIVE.name, metric: 'peakRssMiB', max: 100 },
+  { scenario: 'stream-slow', server: S.NODE_BARE.name, metric: 'peakRssMiB', max: 100 },
+  { scenario: 'idle', server: S.NATIVE.name, metric: 'perConnKiB', max: 4 },
+];
+
+export interface Verdict {
+  label: string;
+  value: number | undefined;
+  target: string;
+  /** true: met, false: missed, undefined: no target or no figure. */
+  met: boolean | undefined;
+}
+
+const find = (results: CellResult[], scenario: string, server: string) =>
+  results.find((r) => r.scenario === scenario && r.server === server && r.status === 'ok');
+
+export const evaluate = (results: CellResult[]): Verdict[] => {
+  const verdicts: Verdict[] = [];
+  for (const c of COMPARISONS) {
+    const present = (server: string) => results.some((r) => r.scenario === c.scenario && r.server === server);
+    if (!present(c.subject) || !present(c.peer)) continue;
+    const a = find(results, c.scenario, c.subject)?.[c.metric];
+    const b = find(results, c.scenario, c.peer)?.[c.metric];
+    const value = a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+    const higherIsBetter = c.metric !== 'perConnKiB';
+    verdicts.push({
+      label: `${c.scenario}: ${c.subject} / ${c.peer}${c.metric === 'perConnKiB' ? ' (KiB per conn.)' : c.metric === 'mibps' ? ' (MiB/s)' : ''}`,
+      value,
+      target: c.min === undefined ? '' : `${higherIsBetter ? '≥' : '≤'} ${c.min}×`,
+      met: c.min === undefined || value === undefined ? undefined : higherIsBetter ? value >= c.min : value <= c.min,
+    });
+  }
+  for (const l of LIMITS) {
+    if (!results.some((r) => r.scenario === l.scenario && r.server === l.server)) continue;
+    const cell = find(results, l.scenario, l.server);
+    const value = l.metric === 'peakRssMiB' ? (cell?.peakRssKiB === undefined ? undefined : cell.peakRssKiB / 1024) : cell?.perConnKiB;
+    verdicts.push({
+      label: `${l.scenario}: ${l.server} ${l.metric === 'peakRssMiB' ? 'peak RSS (MiB)' : 'RSS per connection (KiB)'}`,
+      value,
+      target: `≤ ${l.max}`,
+      met: value === undefined ? undefined : value <= l.max,
+    });
+  }
+  return verdicts;
+};

@@ -1,0 +1,120 @@
+// The scenarios of issue 7, each a list of cells (a server and the load driven at
+// it). Every cell of a scenario takes the same load, so the ratios between them
+// compare servers, not workloads. Loads: wrk (requests/s, latency), a download of
+// the whole stream (MiB/s), a slow reader (peak RSS under backpressure), idle
+// keep-alive connections (RSS per connection), and the CGI spawn loop.
+
+import path from 'node:path';
+import type { ServerSpec } from './server-process.js';
+import type { WrkLoad } from './wrk.js';
+import { CGI_DIR } from './paths.js';
+import * as S from './servers.js';
+
+export interface Expectation {
+  status: number;
+  bytes: number;
+  method?: string;
+  headers?: Record<string, string>;
+  bodyBytes?: number;
+}
+
+export type Load =
+  | { kind: 'wrk'; wrk: WrkLoad; expect: Expectation }
+  | { kind: 'download'; path: string }
+  | { kind: 'slow-reader'; path: string }
+  | { kind: 'idle'; path: string }
+  | { kind: 'spawn-loop'; script: string; concurrency: number };
+
+export interface Cell {
+  server: ServerSpec;
+  load: Load;
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  cells: Cell[];
+  /** Extra environment for the servers of this scenario. */
+  env?: Record<string, string>;
+}
+
+const MiB = 2 ** 20;
+const HELLO = { status: 200, bytes: 12 };
+const RANGE = 'bytes=262144-327679';
+
+const all = (servers: ServerSpec[], load: Load): Cell[] => servers.map((server) => ({ server, load }));
+
+const helloServers = [S.NATIVE, S.FETCH, S.NODE_BARE, S.PORTICO_EXPRESS4, S.PORTICO_EXPRESS5, S.NODE_HTTP, S.HONO, S.EXPRESS4, S.EXPRESS5, S.rawNet('hello')];
+const sizedServers = (mode: string) => [S.NATIVE, S.NODE_BARE, S.FETCH, S.NODE_HTTP, S.HONO, S.rawNet(mode)];
+
+const cgiScript = path.join(CGI_DIR, 'cgi-bin', 'hello.sh');
+
+export const SCENARIOS: Scenario[] = [
+  {
+    id: 'hello',
+    title: '1. hello world, keep-alive, 50 connections',
+    cells: all(helloServers, { kind: 'wrk', wrk: { path: '/hello', connections: 50 }, expect: HELLO }),
+  },
+  {
+    id: 'pipeline',
+    title: '2. hello world, 50 connections, pipelining depth 16',
+    cells: all(helloServers, { kind: 'wrk', wrk: { path: '/hello', connections: 50, lua: 'pipeline.lua', env: { WRK_PIPELINE: '16' } }, expect: HELLO }),
+  },
+  {
+    id: 'size-64k',
+    title: '3a. 64 KiB response (Content-Length), 16 connections',
+    cells: all(sizedServers('64k'), { kind: 'wrk', wrk: { path: '/64k', connections: 16 }, expect: { status: 200, bytes: 64 * 1024 } }),
+  },
+  {
+    id: 'size-1m',
+    title: '3b. 1 MiB response (Content-Length), 8 connections',
+    cells: all(sizedServers('1m'), { kind: 'wrk', wrk: { path: '/1m', connections: 8 }, expect: { status: 200, bytes: MiB } }),
+  },
+  {
+    id: 'stream',
+    title: '3c. chunked stream (1 GiB in a full run), read whole by curl',
+    cells: all([S.NATIVE, S.NODE_BARE, S.NODE_HTTP, S.rawNet('stream')], { kind: 'download', path: '/stream' }),
+  },
+  {
+    id: 'stream-slow',
+    title: '3d. chunked stream, slow reader (stalls, then reads at 8 MiB/s): peak RSS',
+    cells: all([S.NATIVE, S.NODE_BARE, S.NODE_HTTP], { kind: 'slow-reader', path: '/stream' }),
+  },
+  {
+    id: 'echo',
+    title: '4. POST 1 MiB echoed back, 8 connections',
+    cells: all([S.NATIVE, S.NODE_BARE, S.FETCH, S.NODE_HTTP, S.HONO], {
+      kind: 'wrk',
+      wrk: { path: '/echo', connections: 8, lua: 'post-body.lua', env: { WRK_BODY_BYTES: String(MiB) } },
+      expect: { status: 200, bytes: MiB, method: 'POST', bodyBytes: MiB },
+    }),
+  },
+  {
+    id: 'cgi',
+    title: '5. CGI hello (POSIX sh), 8 connections',
+    cells: [
+      ...all([S.PORTICO_CGI, S.PYTHON_CGI], { kind: 'wrk', wrk: { path: '/cgi-bin/hello.sh', connections: 8 }, expect: { status: 200, bytes: 13 } }),
+      { server: S.SPAWN_LOOP, load: { kind: 'spawn-loop', script: cgiScript, concurrency: 8 } },
+    ],
+  },
+  {
+    id: 'static',
+    title: '6a. static file, 1 MiB, 8 connections',
+    cells: all([S.PORTICO_STATIC, S.EXPRESS_STATIC], { kind: 'wrk', wrk: { path: '/static/file-1m.bin', connections: 8 }, expect: { status: 200, bytes: MiB } }),
+  },
+  {
+    id: 'static-range',
+    title: `6b. static file, 1 MiB, Range: ${RANGE} (64 KiB), 8 connections`,
+    cells: all([S.PORTICO_STATIC, S.EXPRESS_STATIC], {
+      kind: 'wrk',
+      wrk: { path: '/static/file-1m.bin', connections: 8, headers: [`Range: ${RANGE}`] },
+      expect: { status: 206, bytes: 64 * 1024, headers: { range: RANGE } },
+    }),
+  },
+  {
+    id: 'idle',
+    title: '7. idle keep-alive connections (10,000 in a full run): RSS per connection',
+    cells: all([S.NATIVE, S.NODE_BARE, S.NODE_HTTP, S.rawNet('hello')], { kind: 'idle', path: '/hello' }),
+    env: { BENCH_KEEPALIVE_MS: String(10 * 60_000) },
+  },
+];

@@ -1,0 +1,114 @@
+// One server under test: started pinned to the server core, considered up when it
+// prints "ready" (or, for servers that print nothing useful, when its port
+// accepts), reported unavailable when it prints "unavailable: <why>" (an adapter
+// that has not landed). Its memory is read from /proc/<pid>/status: VmHWM is the
+// kernel's own peak-RSS mark, so nothing needs to be polled.
+
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { SERVER_CORE, spawnPinned, type SpawnOptions } from './pinned.js';
+
+export interface ServerSpec {
+  /** Display name, unique within a scenario. */
+  name: string;
+  /** Counts as Portico (the subject) rather than a peer. */
+  portico: boolean;
+  /** The command, given the port. */
+  command: (port: number) => string[];
+  cwd?: string;
+  /** How to know it is listening: a "ready" line (default) or an accepting port. */
+  readiness?: 'line' | 'tcp';
+}
+
+export class Unavailable extends Error {}
+
+/** The line of a crash report that says what went wrong ("SyntaxError: ..."), else its last line. */
+const firstError = (output: string): string => {
+  const lines = output.trim().split('\n');
+  return (lines.find((l) => /^\w*Error\b|^Error \[/.test(l)) ?? lines.at(-1) ?? '').slice(0, 240);
+};
+
+/** A free TCP port on 127.0.0.1 (taken from the kernel, then released). */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on('error', reject);
+  });
+
+const canConnect = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+
+export class ServerProcess {
+  private output = '';
+
+  private constructor(
+    readonly spec: ServerSpec,
+    readonly port: number,
+    private readonly child: ChildProcess,
+  ) {
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => (this.output = (this.output + s).slice(-4096)));
+    child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.output = (this.output + s).slice(-4096)));
+  }
+
+  static async start(spec: ServerSpec, options: SpawnOptions = {}): Promise<ServerProcess> {
+    const port = await freePort();
+    const child = spawnPinned(SERVER_CORE, spec.command(port), { cwd: spec.cwd, ...options });
+    const server = new ServerProcess(spec, port, child);
+    await server.waitUntilUp(20_000);
+    return server;
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  private async waitUntilUp(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const unavailable = /^unavailable: (.*)$/m.exec(this.output);
+      if (unavailable) throw new Unavailable(unavailable[1]);
+      if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        throw new Error(`exited (${this.child.exitCode ?? this.child.signalCode}): ${firstError(this.output)}`);
+      }
+      if (this.spec.readiness === 'tcp' ? await canConnect(this.port) : /^ready$/m.test(this.output)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await this.stop();
+    throw new Error(`not ready within ${timeoutMs} ms: ${firstError(this.output)}`);
+  }
+
+  /** A field of /proc/<pid>/status, in KiB (VmRSS now, VmHWM the peak). */
+  memoryKiB(field: 'VmRSS' | 'VmHWM'): number | undefined {
+    try {
+      const match = new RegExp(`^${field}:\\s*(\\d+) kB`, 'm').exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return match ? Number(match[1]) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Last lines the server printed (for failure notes). */
+  get log(): string {
+    return this.output.trim();
+  }
+
+  /** SIGTERM, then SIGKILL if it lingers. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,44 @@
+// The servers under test, Portico (the subjects) and its peers, as commands the
+// harness pins to the server core. Each is a small .mjs in spec/bench/servers/
+// that takes the port as argv[2]; Python's CGI server is started as-is.
+
+import path from 'node:path';
+import type { ServerSpec } from './server-process.js';
+import { CGI_DIR, SERVERS_DIR } from './paths.js';
+
+const nodeServer = (name: string, script: string, portico: boolean, ...args: string[]): ServerSpec => ({
+  name,
+  portico,
+  command: (port) => [process.execPath, path.join(SERVERS_DIR, script), String(port), ...args],
+});
+
+export const NATIVE = nodeServer('portico native', 'portico-native.mjs', true);
+export const FETCH = nodeServer('portico fetch (Hono app)', 'portico-fetch.mjs', true);
+export const NODE_BARE = nodeServer('portico node (bare handler)', 'portico-node.mjs', true);
+export const PORTICO_EXPRESS4 = nodeServer('portico node + Express 4', 'portico-express.mjs', true, '4');
+export const PORTICO_EXPRESS5 = nodeServer('portico node + Express 5', 'portico-express.mjs', true, '5');
+export const PORTICO_CGI = nodeServer('portico cgi', 'portico-cgi.mjs', true);
+export const PORTICO_STATIC = nodeServer('portico static', 'portico-static.mjs', true);
+
+export const NODE_HTTP = nodeServer('node:http (bare handler)', 'node-http.mjs', false);
+export const HONO = nodeServer('@hono/node-server', 'hono-node.mjs', false);
+export const EXPRESS4 = nodeServer('node:http + Express 4', 'express-node-http.mjs', false, '4');
+export const EXPRESS5 = nodeServer('node:http + Express 5', 'express-node-http.mjs', false, '5');
+export const EXPRESS_STATIC = nodeServer('node:http + express.static', 'express-node-http.mjs', false, '4');
+/** The raw node:net server, answering `mode` (hello | 64k | 1m | stream). */
+export const rawNet = (mode: string): ServerSpec => nodeServer('raw node:net (ceiling)', 'raw-net.mjs', false, mode);
+
+export const PYTHON_CGI: ServerSpec = {
+  name: 'python3 http.server --cgi',
+  portico: false,
+  command: (port) => ['python3', '-m', 'http.server', '--cgi', '--bind', '127.0.0.1', String(port)],
+  cwd: CGI_DIR,
+  readiness: 'tcp',
+};
+
+/** Not a server: the spawn loop runs in its own pinned process and reports spawns/s. */
+export const SPAWN_LOOP: ServerSpec = {
+  name: 'spawn loop (fork/exec floor)',
+  portico: false,
+  command: () => [],
+};
