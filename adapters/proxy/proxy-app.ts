@@ -99,8 +99,7 @@ const forward = (dispatcher: Dispatcher, env: Env, res: Responder, config: Resol
       method: env.method,
       path: upstreamPath(env, config.basePath),
       headers: requestFields(env, config.forward, false),
-      // undici streams any async iterable, awaiting its socket's drain between chunks.
-      body: env.body.length === 0 ? null : (env.body as unknown as Dispatcher.DispatchOptions['body']),
+      body: env.body.length === 0 ? null : iterableBody(env),
       // Requests are not retried: a POST may already have had its effect.
       idempotent: false,
       reset: false,
@@ -108,6 +107,15 @@ const forward = (dispatcher: Dispatcher, env: Env, res: Responder, config: Resol
     handler,
   );
 };
+
+/**
+ * undici streams any async iterable, awaiting its socket's drain between
+ * chunks. The env's body is wrapped because undici calls `body.read(0)` on
+ * anything with a read() method (to probe a Readable for EOF), and
+ * RequestBody.read() would hand it, and so lose, the first chunk.
+ */
+const iterableBody = (env: Env): Dispatcher.DispatchOptions['body'] =>
+  ({ [Symbol.asyncIterator]: () => env.body[Symbol.asyncIterator]() }) as unknown as Dispatcher.DispatchOptions['body'];
 
 /** undici's handler for one exchange (the controller-based API of undici 7). */
 class ForwardHandler implements Dispatcher.DispatchHandler {
