@@ -1,5 +1,5 @@
 // `npm run bench -- --profile`: a CPU profile of Portico's native hello world
-// under the same load as scenario 1 (node --cpu-prof through NODE_OPTIONS), and
+// under the same load as scenario 1 (node --cpu-prof, pinned like the run), and
 // its top functions by self time. The .cpuprofile it leaves in the temp
 // directory opens as a flame graph in Chrome DevTools or speedscope.
 
@@ -31,13 +31,16 @@ export interface SelfTime {
   percent: number;
 }
 
-/** Self time per function (summed over its call sites), highest first. */
+const busyHits = (profile: CpuProfile): number =>
+  profile.nodes.reduce((sum, n) => sum + (n.callFrame.functionName === '(idle)' ? 0 : (n.hitCount ?? 0)), 0);
+
+/** Self time per function (summed over its call sites) in % of the busy (non-idle) samples, highest first. */
 export const selfTimes = (profile: CpuProfile): SelfTime[] => {
-  const total = profile.samples.length;
+  const total = busyHits(profile);
   const byFunction = new Map<string, SelfTime>();
   for (const node of profile.nodes) {
     const hits = node.hitCount ?? 0;
-    if (hits === 0) continue;
+    if (hits === 0 || node.callFrame.functionName === '(idle)') continue;
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url === '' ? '' : `${url.replace(/^file:\/\/.*?\/(dist|node_modules)\//, '$1/')}:${lineNumber + 1}`;
     const name = functionName || '(anonymous)';
@@ -48,9 +51,20 @@ export const selfTimes = (profile: CpuProfile): SelfTime[] => {
   return [...byFunction.values()].sort((a, b) => b.percent - a.percent);
 };
 
+/** Busy time by area: Portico's own code per folder, node internals, native and GC. */
+export const areaTimes = (times: SelfTime[]): SelfTime[] => {
+  const areas = new Map<string, number>();
+  for (const t of times) {
+    const area = /^dist\/(\w+)\//.exec(t.where)?.[1] ?? (t.where.startsWith('node:') ? 'node internals (JS)' : t.where === '' ? `native: ${t.name}` : 'other JS');
+    const name = /^(core|gateway|adapters|spec)$/.test(area) ? `portico ${area}/` : area;
+    areas.set(name, (areas.get(name) ?? 0) + t.percent);
+  }
+  return [...areas].map(([name, percent]) => ({ name, where: '', percent })).sort((a, b) => b.percent - a.percent);
+};
+
 export const profileNativeHello = async (options: BenchOptions): Promise<void> => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'portico-profile-'));
-  const server = await ServerProcess.start(NATIVE, { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` } });
+  const server = await ServerProcess.start(NATIVE, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
   const load = { path: '/hello', connections: 50 };
   let rps: number;
   try {
@@ -62,8 +76,11 @@ export const profileNativeHello = async (options: BenchOptions): Promise<void> =
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error(`no profile written in ${dir}`);
   const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
-  const top = selfTimes(profile).slice(0, 30);
+  const times = selfTimes(profile);
+  const idle = 100 - (busyHits(profile) / profile.samples.length) * 100;
   console.log(`\nPortico native hello world, 50 connections: ${rps.toFixed(0)} req/s while profiling`);
-  console.log(`profile: ${path.join(dir, file)} (${profile.samples.length} samples)\n`);
-  console.log(renderTable(['self %', 'function', 'where'], top.map((t) => [t.percent.toFixed(1), t.name, t.where]), 'text'));
+  console.log(`profile: ${path.join(dir, file)} (${profile.samples.length} samples, ${idle.toFixed(0)}% idle; shares below are of busy time)\n`);
+  console.log(renderTable(['self %', 'area'], areaTimes(times).slice(0, 8).map((t) => [t.percent.toFixed(1), t.name]), 'text'));
+  console.log();
+  console.log(renderTable(['self %', 'function', 'where'], times.slice(0, 30).map((t) => [t.percent.toFixed(1), t.name, t.where]), 'text'));
 };

@@ -14,8 +14,8 @@ export interface ServerSpec {
   name: string;
   /** Counts as Portico (the subject) rather than a peer. */
   portico: boolean;
-  /** The command, given the port. */
-  command: (port: number) => string[];
+  /** The command, given the port (and flags for node, e.g. --cpu-prof, where it is a node server). */
+  command: (port: number, nodeFlags?: readonly string[]) => string[];
   cwd?: string;
   /** How to know it is listening: a "ready" line (default) or an accepting port. */
   readiness?: 'line' | 'tcp';
@@ -60,9 +60,9 @@ export class ServerProcess {
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.output = (this.output + s).slice(-4096)));
   }
 
-  static async start(spec: ServerSpec, options: SpawnOptions = {}): Promise<ServerProcess> {
+  static async start(spec: ServerSpec, options: SpawnOptions & { nodeFlags?: readonly string[] } = {}): Promise<ServerProcess> {
     const port = await freePort();
-    const child = spawnPinned(SERVER_CORE, spec.command(port), { cwd: spec.cwd, ...options });
+    const child = spawnPinned(SERVER_CORE, spec.command(port, options.nodeFlags), { cwd: spec.cwd, env: options.env });
     const server = new ServerProcess(spec, port, child);
     await server.waitUntilUp(20_000);
     return server;

@@ -9,7 +9,7 @@ import { CGI_DIR, SERVERS_DIR } from './paths.js';
 const nodeServer = (name: string, script: string, portico: boolean, ...args: string[]): ServerSpec => ({
   name,
   portico,
-  command: (port) => [process.execPath, path.join(SERVERS_DIR, script), String(port), ...args],
+  command: (port, nodeFlags = []) => [process.execPath, ...nodeFlags, path.join(SERVERS_DIR, script), String(port), ...args],
 });
 
 export const NATIVE = nodeServer('portico native', 'portico-native.mjs', true);
