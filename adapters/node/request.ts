@@ -1,0 +1,113 @@
+// Builds the genuine http.IncomingMessage an app receives. Express and Koa swap
+// its prototype, so everything Portico adds is an own property, and everything
+// else comes from Node's own code: the header fields go through Node's header
+// routine (_addHeaderLines, which also keeps rawHeaders), so duplicates,
+// Set-Cookie arrays and Cookie joining behave exactly as on node:http. The URL
+// is the path inside the mount plus the query (what a mounted sub-app sees);
+// originalUrl keeps the full target. The body is pushed from the engine's
+// RequestBody as Node asks for it (_read), and a full buffer (push() returning
+// false) pauses the engine, which stops reading the client: backpressure
+// end to end.
+
+import http from 'node:http';
+import type { Socket } from 'node:net';
+import type { BodySink, RequestBody } from '../../core/index.js';
+import type { Env } from '../env.js';
+import { abortedError } from './node-internals.js';
+
+const kBodyPump = Symbol('portico.bodyPump');
+
+/** The IncomingMessage internals the adapter touches. */
+export interface NodeRequest extends http.IncomingMessage {
+  originalUrl?: string;
+  upgrade: boolean;
+  _consuming: boolean;
+  _dumped: boolean;
+  _readableState: { readingMore: boolean; resumeScheduled: boolean };
+  _addHeaderLines(headers: string[], n: number): void;
+  _dump(): void;
+  [kBodyPump]?: BodyPump;
+}
+
+/** Sets method, URL, version and header fields from the env. */
+export const describeRequest = (req: NodeRequest, env: Env): void => {
+  req.method = env.method;
+  const path = env.rawPathInfo === '' ? '/' : env.rawPathInfo;
+  const url = env.queryString === '' ? path : path + '?' + env.queryString;
+  req.url = url;
+  // The target as the client sent it (origin-form), else the mount plus the URL.
+  req.originalUrl = env.target.charCodeAt(0) === 0x2f ? env.target : env.scriptName + url;
+  const minor = env.protocol === 'HTTP/1.0' ? 0 : 1;
+  req.httpVersionMajor = 1;
+  req.httpVersionMinor = minor;
+  req.httpVersion = minor === 1 ? '1.1' : '1.0';
+  // Setting rawHeaders alone leaves `headers` empty: Node builds it from its own count.
+  const raw = env.rawHeaders as string[];
+  req._addHeaderLines(raw, raw.length);
+};
+
+/** A request whose body is already complete (none, or not Node's to read, as after an upgrade). */
+export const endRequest = (req: NodeRequest): void => {
+  req.complete = true;
+  req.push(null);
+};
+
+export const createRequest = (env: Env, socket: Socket): NodeRequest => {
+  const req = new http.IncomingMessage(socket) as NodeRequest;
+  describeRequest(req, env);
+  if (env.body.length === 0) endRequest(req);
+  else {
+    req[kBodyPump] = new BodyPump(req, env.body);
+    req._read = readBody;
+  }
+  return req;
+};
+
+/** IncomingMessage._read, as an own property: Node asks for more of the body. */
+function readBody(this: NodeRequest): void {
+  if (!this._consuming) {
+    this._readableState.readingMore = false;
+    this._consuming = true;
+  }
+  this[kBodyPump]!.pull();
+}
+
+/** Feeds the engine's body into the IncomingMessage with push(). */
+class BodyPump implements BodySink {
+  private flowing = false;
+
+  constructor(
+    private readonly req: NodeRequest,
+    private readonly body: RequestBody,
+  ) {}
+
+  pull(): void {
+    if (this.flowing) this.body.resume();
+    else {
+      this.flowing = true;
+      this.body.flow(this);
+    }
+  }
+
+  data(chunk: Buffer): boolean {
+    return this.req.push(chunk);
+  }
+
+  end(err?: Error): void {
+    const req = this.req;
+    if (err === undefined) {
+      req.complete = true;
+      const trailers = this.body.rawTrailers;
+      if (trailers !== null && trailers.length > 0) req._addHeaderLines(trailers, trailers.length);
+      req.push(null);
+      return;
+    }
+    if (req._dumped) {
+      // The response finished and node:http would have drained the rest; the engine discards it.
+      endRequest(req);
+      return;
+    }
+    const code = (err as { code?: string }).code;
+    req.destroy(code === 'ERR_CONNECTION_CLOSED' || code === 'ERR_BODY_ABORTED' ? abortedError() : err);
+  }
+}
