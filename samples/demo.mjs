@@ -4,11 +4,13 @@ import { serve } from 'portico';
 import hello from './hello.mjs';
 import echo from './echo.mjs';
 import inspect from './inspect.mjs';
+import { staticApp } from 'portico/static';
 
 export const mounts = {
   '/hello': hello,
   '/echo': echo,
   '/inspect': inspect,
+  '/': staticApp({ root: new URL('./public', import.meta.url).pathname }),
 };
 
 const server = await serve({
