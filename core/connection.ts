@@ -342,6 +342,13 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
     if (!(err instanceof HttpError)) throw err;
     this.closing = true;
     const current = this.res;
+    if (current !== null && this.responseDone) {
+      // The response is complete and the error is in a body being drained after it:
+      // end after what was written. Destroying would discard the still-corked response.
+      this.body?.fail(err);
+      this.endSocket();
+      return;
+    }
     if (current !== null && current.headersSent) {
       this.body?.fail(err);
       this.destroy();
@@ -392,7 +399,11 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
     }
     // Half-close: the client sent all it will; its responses still go out.
     const body = this.body;
-    if (body !== null && !body.complete && !this.parser.betweenMessages && !this.responseDone) {
+    if (this.responseDone && !this.parser.betweenMessages) {
+      // Draining a body the app left unread: the rest will never come, so the
+      // connection ends now rather than at the body timeout.
+      this.endSocket();
+    } else if (body !== null && !body.complete && !this.parser.betweenMessages) {
       this.protocolError(new HttpError('ERR_BODY_ABORTED', 400, 'Client closed before the body was complete'));
     }
   }
