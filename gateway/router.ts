@@ -65,14 +65,19 @@ export class Router {
 
   route(method: string, path: string, hostName: string): RouteResult {
     let allow: string[] | null = null;
+    let allowPrefix = 0;
     for (const mount of this.mounts) {
       const prefix = mount.prefix;
+      // The longest matching prefix decides: a shorter mount never catches a method
+      // the longer one refused (POST /admin/x must not fall through to "/").
+      if (allow !== null && prefix.length < allowPrefix) break;
       if (prefix !== '' && !(path.startsWith(prefix) && (path.length === prefix.length || path.charCodeAt(prefix.length) === 47))) {
         continue;
       }
       if (mount.host !== null && mount.host !== hostName) continue;
       if (mount.methods !== null && !mount.methods.includes(method)) {
         allow ??= [];
+        allowPrefix = prefix.length;
         for (const m of mount.methods) if (!allow.includes(m)) allow.push(m);
         continue;
       }
