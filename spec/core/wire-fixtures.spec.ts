@@ -1,0 +1,41 @@
+// The raw-bytes fixture table over real sockets: every request of
+// spec/fixtures/requests.ts is sent whole, one byte per write, followed by a
+// second request and at seeded random splits, to an app that reads the body and
+// (for requests with a body) to one that never does. Statuses, closes, the
+// follow-up's fate and what the app saw are checked by one helper.
+
+import test from 'ava';
+import { REQUESTS } from '../fixtures/requests.js';
+import { checkWireFixture, startFixtureServer, waysOf } from '../helpers/fixtures.js';
+import type { TestServer } from '../helpers/server.js';
+
+let reading: TestServer;
+let ignoring: TestServer;
+
+test.before(async () => {
+  reading = await startFixtureServer(null, true);
+  ignoring = await startFixtureServer(null, false);
+});
+
+test.after.always(async () => {
+  await Promise.all([reading?.server.close(), ignoring?.server.close()]);
+});
+
+test('the table holds at least 120 requests with unique names', (t) => {
+  t.true(REQUESTS.length >= 120, `${REQUESTS.length} fixtures`);
+  t.is(new Set(REQUESTS.map((f) => f.name)).size, REQUESTS.length);
+});
+
+REQUESTS.forEach((fixture, index) => {
+  test(`wire: ${fixture.name}`, async (t) => {
+    for (const way of waysOf(fixture, 1000 + index)) {
+      await checkWireFixture(t, reading.port, fixture, way, 'read');
+      if (fixture.body) await checkWireFixture(t, ignoring.port, fixture, way, 'unread');
+    }
+  });
+});
+
+test.after('no app failure was logged', (t) => {
+  t.deepEqual(reading.errors, []);
+  t.deepEqual(ignoring.errors, []);
+});
