@@ -36,7 +36,7 @@ const pad = (n: number): string => (n < 10 ? '0' + n : String(n));
 /** Apache's %t: [10/Oct/2000:13:55:36 -0700], local time. */
 export const clfTime = (ms: number): string => {
   const d = new Date(ms);
-  const off = -d.getTimezoneOffset();
+  const off = 0 - d.getTimezoneOffset();
   const sign = off < 0 ? '-' : '+';
   const abs = Math.abs(off);
   return `[${pad(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())} ${sign}${pad(Math.floor(abs / 60))}${pad(abs % 60)}]`;

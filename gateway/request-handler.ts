@@ -125,15 +125,17 @@ export class RequestHandler implements ConnectionHandler {
     const started = performance.now();
     const bytesBefore = conn.socket.bytesWritten;
     res.onClose((err) => {
+      const bytes = conn.socket.bytesWritten - bytesBefore;
       let status = res.status;
-      if (err !== undefined && !res.headersSent) {
+      // Aborted before a byte went out (an aborted response counts as "headersSent").
+      if (err !== undefined && bytes === 0) {
         if ((err as HttpError).status !== 499) return;
         status = 499;
       }
       log({
         time, remoteAddress: conn.remoteAddress, method: head.method, target: head.target,
         protocol: head.versionMinor === 1 ? 'HTTP/1.1' : 'HTTP/1.0', status,
-        bytes: conn.socket.bytesWritten - bytesBefore, durationMs: performance.now() - started,
+        bytes, durationMs: performance.now() - started,
         referer: head.headers['referer'], userAgent: head.headers['user-agent'], host: head.headers['host'],
       });
     });
