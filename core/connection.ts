@@ -116,7 +116,20 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
   }
 
   get keepAliveAllowed(): boolean {
-    return !this.closing && this.head !== null && this.head.keepAlive;
+    if (this.closing || this.head === null || !this.head.keepAlive) return false;
+    // A response that starts before the app took any of its body announces the close
+    // that finished() will decide (RFC 9110 §10.1.1 SHOULD, RFC 9112 §9.6).
+    const body = this.body;
+    return body === null || body.complete || body.started || this.canDrain(body);
+  }
+
+  /** Whether the unread rest of `body` can be discarded to keep the connection. */
+  private canDrain(body: RequestBody): boolean {
+    const head = this.head!;
+    // A client still waiting for 100 Continue sends nothing more: there is nothing to drain.
+    if (head.expectContinue && !this.continueSent) return false;
+    const remaining = head.contentLength >= 0 ? head.contentLength - body.received : this.options.limits.maxDrainBytes;
+    return remaining <= this.options.limits.maxDrainBytes;
   }
 
   /** Lowers the body limit of the current request (per mount). */
@@ -296,9 +309,7 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
     // The app answered without reading the whole body. Discard a bounded remainder
     // to keep the connection; a client still waiting for 100 Continue will send
     // nothing, so that connection is closed instead.
-    const head = this.head!;
-    const remaining = head.contentLength >= 0 ? head.contentLength - body.received : this.options.limits.maxDrainBytes;
-    if ((head.expectContinue && !this.continueSent) || remaining > this.options.limits.maxDrainBytes) {
+    if (!this.canDrain(body)) {
       this.closing = true;
       body.fail(new HttpError('ERR_CONNECTION_CLOSED', 500, 'Response finished before the body was read'));
       this.endSocket();
