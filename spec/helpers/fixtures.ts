@@ -320,7 +320,7 @@ export const checkWireFixture = async (t: ExecutionContext, port: number, fixtur
   t.is(first.version, 'HTTP/1.1', `${label}: the server speaks HTTP/1.1`);
   // A response announces the close that follows it (RFC 9112 §9.6), unless the
   // client's half-close or its malformed body came after the response was sent.
-  if (!halfClose && (mode === 'read' || fixture.unread === undefined)) {
+  if (!halfClose && (mode === 'read' || fixture.unread === undefined || fixture.unread.announced)) {
     const last = finals[answered - 1]!;
     t.is(header(last, 'connection') === 'close', expected.close, `${label}: Connection: close ${expected.close ? '' : 'not '}announced`);
   }
