@@ -69,10 +69,15 @@ export const LIMITS: Limit[] = [
 export interface Verdict {
   label: string;
   value: number | undefined;
+  /** The same ratio of work per server CPU second (less sensitive to other load on the machine). */
+  perCpu?: number;
   target: string;
   /** true: met, false: missed, undefined: no target or no figure. */
   met: boolean | undefined;
 }
+
+const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
+  a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
 
 const find = (results: CellResult[], scenario: string, server: string) =>
   results.find((r) => r.scenario === scenario && r.server === server && r.status === 'ok');
@@ -82,13 +87,15 @@ export const evaluate = (results: CellResult[]): Verdict[] => {
   for (const c of COMPARISONS) {
     const present = (server: string) => results.some((r) => r.scenario === c.scenario && r.server === server);
     if (!present(c.subject) || !present(c.peer)) continue;
-    const a = find(results, c.scenario, c.subject)?.[c.metric];
-    const b = find(results, c.scenario, c.peer)?.[c.metric];
-    const value = a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+    const subject = find(results, c.scenario, c.subject);
+    const peer = find(results, c.scenario, c.peer);
+    const value = ratio(subject?.[c.metric], peer?.[c.metric]);
+    const perCpu = c.metric === 'perConnKiB' ? undefined : ratio(subject?.perCpuSecond, peer?.perCpuSecond);
     const higherIsBetter = c.metric !== 'perConnKiB';
     verdicts.push({
       label: `${c.scenario}: ${c.subject} / ${c.peer}${c.metric === 'perConnKiB' ? ' (KiB per conn.)' : c.metric === 'mibps' ? ' (MiB/s)' : ''}`,
       value,
+      perCpu,
       target: c.min === undefined ? '' : `${higherIsBetter ? '≥' : '≤'} ${c.min}×`,
       met: c.min === undefined || value === undefined ? undefined : higherIsBetter ? value >= c.min : value <= c.min,
     });

@@ -24,6 +24,8 @@ export interface CellResult {
   p99Ms?: number;
   peakRssKiB?: number;
   perConnKiB?: number;
+  /** Requests (or, for a download, MiB) per CPU second of the server: steadier than rates on a shared machine. */
+  perCpuSecond?: number;
 }
 
 type Figures = Omit<CellResult, 'scenario' | 'server' | 'portico' | 'status'>;
@@ -73,11 +75,17 @@ const measure = async (server: ServerProcess, cell: Cell, options: BenchOptions)
     case 'wrk': {
       await check(server.port, load.wrk.path, load.expect);
       await runWrk(server.port, load.wrk, options.warmupSeconds);
+      await server.quiet();
+      const cpuBefore = server.cpuSeconds();
       const result = await runWrk(server.port, load.wrk, options.seconds);
-      return { rps: result.rps, mibps: result.mibps, p50Ms: result.p50Ms, p99Ms: result.p99Ms, note: result.errors };
+      const cpu = perCpu(result.requests, cpuBefore, server.cpuSeconds());
+      return { rps: result.rps, mibps: result.mibps, p50Ms: result.p50Ms, p99Ms: result.p99Ms, perCpuSecond: cpu, note: result.errors };
     }
-    case 'download':
-      return download(server.port, load.path, options);
+    case 'download': {
+      const cpuBefore = server.cpuSeconds();
+      const figures = await download(server.port, load.path, options);
+      return { ...figures, perCpuSecond: perCpu(options.streamBytes / 2 ** 20, cpuBefore, server.cpuSeconds()) };
+    }
     case 'slow-reader':
       return slowReader(server.port, load.path, options);
     case 'idle':
@@ -86,6 +94,9 @@ const measure = async (server: ServerProcess, cell: Cell, options: BenchOptions)
       throw new Error('the spawn loop has no server');
   }
 };
+
+const perCpu = (work: number, before: number | undefined, after: number | undefined): number | undefined =>
+  before === undefined || after === undefined || after <= before ? undefined : work / (after - before);
 
 /** One request by hand: right status and size, or the cell fails. */
 const check = async (port: number, urlPath: string, expect: Expectation): Promise<void> => {

@@ -10,14 +10,14 @@ import type { Scenario } from './scenarios.js';
 
 type Format = 'text' | 'markdown';
 
-const HEADERS = ['scenario', 'server', 'req/s', 'MiB/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'KiB/conn', 'note'];
+const HEADERS = ['scenario', 'server', 'req/s', 'MiB/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'KiB/conn', 'per CPU-s', 'note'];
 
 const num = (v: number | undefined, digits: number): string =>
   v === undefined || Number.isNaN(v) ? '' : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 const row = (r: CellResult): string[] => {
   const server = (r.portico ? '* ' : '  ') + r.server;
-  if (r.status !== 'ok') return [r.scenario, server, r.status === 'n/a' ? 'n/a' : 'FAILED', '', '', '', '', '', r.note ?? ''];
+  if (r.status !== 'ok') return [r.scenario, server, r.status === 'n/a' ? 'n/a' : 'FAILED', '', '', '', '', '', '', r.note ?? ''];
   return [
     r.scenario,
     server,
@@ -27,6 +27,7 @@ const row = (r: CellResult): string[] => {
     num(r.p99Ms, 2),
     num(r.peakRssKiB === undefined ? undefined : r.peakRssKiB / 1024, 1),
     num(r.perConnKiB, 2),
+    num(r.perCpuSecond, 0),
     r.note ?? '',
   ];
 };
@@ -34,6 +35,7 @@ const row = (r: CellResult): string[] => {
 const verdictRow = (v: Verdict): string[] => [
   v.label,
   v.value === undefined ? 'n/a' : v.value.toFixed(2),
+  v.perCpu === undefined ? '' : v.perCpu.toFixed(2),
   v.target,
   v.met === undefined ? '' : v.met ? 'met' : 'MISSED',
 ];
@@ -51,7 +53,7 @@ export const renderTable = (headers: string[], rows: string[][], format: Format)
 export const resultsTable = (results: CellResult[], format: Format): string => renderTable(HEADERS, results.map(row), format);
 
 export const verdictTable = (verdicts: Verdict[], format: Format): string =>
-  renderTable(['ratio (Portico / peer) or bound', 'value', 'target', ''], verdicts.map(verdictRow), format);
+  renderTable(['ratio (Portico / peer) or bound', 'value', 'per CPU-s', 'target', ''], verdicts.map(verdictRow), format);
 
 export interface RunInfo {
   machine: Machine;

@@ -6,6 +6,7 @@
 
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { SERVER_CORE, spawnPinned, type SpawnOptions } from './pinned.js';
 
@@ -22,6 +23,14 @@ export interface ServerSpec {
 }
 
 export class Unavailable extends Error {}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 /** The line of a crash report that says what went wrong ("SyntaxError: ..."), else its last line. */
 const firstError = (output: string): string => {
@@ -94,6 +103,33 @@ export class ServerProcess {
       return match ? Number(match[1]) : undefined;
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * CPU seconds the server used so far, its reaped children (CGI programs)
+   * included: /proc/<pid>/stat utime + stime + cutime + cstime (proc(5)).
+   */
+  cpuSeconds(): number | undefined {
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // fields[0] is field 3 (state); utime..cstime are fields 14..17.
+      return fields.slice(11, 15).reduce((sum, v) => sum + Number(v), 0) / CLOCK_TICKS;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Waits (up to `maxMs`) until the server stops burning CPU, e.g. on the backlog a warm-up left. */
+  async quiet(maxMs = 5_000): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    let last = this.cpuSeconds();
+    while (last !== undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      const now = this.cpuSeconds();
+      if (now === undefined || now - last <= 0.011) return;
+      last = now;
     }
   }
 
