@@ -12,6 +12,11 @@ import { ConfigError, firstLine, type PorticoConfig } from './config.js';
 import { loadMounts } from './load-app.js';
 import { StatusCounters, statusApp, type StatusSources } from './status.js';
 import { consoleLogger } from './log.js';
+import { Target, type MountSpec } from './target.js';
+import type { App } from '../adapters/env.js';
+
+const isCgi = (m: MountSpec | undefined): boolean =>
+  m instanceof Target ? m.type === 'cgi' : typeof m === 'object' && m.app instanceof Target && m.app.type === 'cgi';
 
 export interface Launched {
   server: Server;
@@ -43,7 +48,9 @@ const listenError = (err: NodeJS.ErrnoException, options: ServeOptions): ConfigE
 
 /** Builds serve()'s options from the config and starts the server. */
 export const launch = async (config: PorticoConfig): Promise<Launched> => {
-  const mounts = await loadMounts(config.mounts, config.app, config.kind);
+  const cgi = { inFlight: 0 };
+  const mounts = await loadMounts(config.mounts, config.app, config.kind, countCgi(cgi));
+  const hasCgi = [config.app, ...Object.values(config.mounts ?? {})].some((m) => isCgi(m));
   if (Object.keys(mounts).length === 0) throw new ConfigError('nothing to serve: give a MODULE, a --mount or a --config (see portico --help)');
   const options: ServeOptions = {};
   for (const key of SERVE_KEYS) if (config[key] !== undefined) (options as Record<string, unknown>)[key] = config[key];
@@ -57,8 +64,7 @@ export const launch = async (config: PorticoConfig): Promise<Launched> => {
     const sources: StatusSources = {
       connections: () => ({ open: server?.connectionCount ?? 0, total: server?.acceptedCount ?? 0 }),
     };
-    const cgi = await cgiCounter(config);
-    if (cgi !== undefined) sources.cgiInFlight = cgi;
+    if (hasCgi) sources.cgiInFlight = () => cgi.inFlight;
     mounts[config.status] = statusApp(counters, sources);
   }
   let accessLog: AccessLog | null = null;
@@ -116,12 +122,18 @@ export const launch = async (config: PorticoConfig): Promise<Launched> => {
   return { server: s, stop };
 };
 
-/** In-flight CGI programs, when a cgi: mount is configured and the adapter counts them. */
-const cgiCounter = async (config: PorticoConfig): Promise<(() => number) | undefined> => {
-  const hasCgi = Object.values(config.mounts ?? {}).some((m) => String((m as { type?: string }).type) === 'cgi') ||
-    String((config.app as { type?: string } | undefined)?.type) === 'cgi';
-  if (!hasCgi) return undefined;
-  const cgi = (await import('../adapters/cgi/index.js')) as Record<string, unknown>;
-  const counter = cgi['cgiInFlight'];
-  return typeof counter === 'function' ? (counter as () => number) : undefined;
+/**
+ * Counts requests in flight on cgi: mounts (one program each, local redirects
+ * aside): up on the call, down when the response closes. The CGI adapter keeps
+ * its own count per mount but does not expose it, so the gateway counts here.
+ * (An nph program that takes the socket over is counted until the process ends.)
+ */
+const countCgi = (counter: { inFlight: number }) => (app: App, target: Target): App => {
+  if (target.type !== 'cgi') return app;
+  const done = (): void => void counter.inFlight--;
+  return (env, res) => {
+    counter.inFlight++;
+    res.onClose(done);
+    return app(env, res);
+  };
 };

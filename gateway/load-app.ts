@@ -106,21 +106,22 @@ const buildTarget = async (target: Target, kind: AppKind | undefined, where: str
   }
 };
 
-/** Loads every target of a mount table (config.app becomes the "/" mount). */
+/** Loads every target of a mount table (config.app becomes the "/" mount); `wrap` sees each loaded target's app. */
 export const loadMounts = async (
   mounts: Record<string, MountSpec> | undefined,
   app: MountSpec | undefined,
   kind: AppKind | undefined,
+  wrap: (app: App, target: Target) => App = (a) => a,
 ): Promise<MountTable> => {
   const specs: Record<string, MountSpec> = { ...mounts };
   if (app !== undefined) specs['/'] = app;
   const table: MountTable = {};
   for (const [prefix, spec] of Object.entries(specs)) {
     const where = `mount ${prefix || '/'}`;
-    if (spec instanceof Target) table[prefix] = await loadTarget(spec, kind, where);
+    if (spec instanceof Target) table[prefix] = wrap(await loadTarget(spec, kind, where), spec);
     else if (typeof spec === 'function') table[prefix] = spec;
     else {
-      const inner = spec.app instanceof Target ? await loadTarget(spec.app, kind, where) : spec.app;
+      const inner = spec.app instanceof Target ? wrap(await loadTarget(spec.app, kind, where), spec.app) : spec.app;
       table[prefix] = { ...spec, app: inner } as MountOptions;
     }
   }
