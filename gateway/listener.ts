@@ -55,7 +55,11 @@ export const createListener = (options: ListenerOptions): Listener => {
     readProxyHeader(raw, proxyOptions).then(
       (peer) => {
         if (raw.destroyed) return;
-        if (tlsServer === null) return accept(raw, peer ?? undefined);
+        if (tlsServer === null) {
+          accept(raw, peer ?? undefined);
+          raw.resume(); // the header reader paused it; a 'data' listener alone does not restart a paused socket
+          return;
+        }
         if (peer !== null) {
           const key = peerKey(raw);
           peers.set(key, peer);
