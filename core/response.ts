@@ -216,8 +216,10 @@ export class OutgoingResponse {
       if (body !== null) this.finish(undefined);
       return;
     }
-    if (framing === 'length' && head.declaredLength >= 0 && completeLength !== head.declaredLength) {
-      // The app declared a length and ended with a different one.
+    if (framing !== 'length' || completeLength !== knownLength) {
+      // The body still needs writeBody's framing: chunked (the app asked for it with
+      // Transfer-Encoding or Trailer; sending it raw broke the framing), close-delimited,
+      // or a declared length it does not match. end() then finishes, with its trailers.
       this.channel.send(text, true);
       this.writeBody(body);
       return;
