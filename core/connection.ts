@@ -335,6 +335,12 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
 
   /** ResponseChannel: the response cannot complete; cut the connection. */
   abort(res: OutgoingResponse, err: Error): void {
+    // What the app wrote goes out first (it may still be corked), so the client
+    // sees a truncated message rather than nothing at all.
+    if (this.corked) {
+      this.corked = false;
+      this.socket.uncork();
+    }
     this.destroy();
     res.closed(err);
   }
