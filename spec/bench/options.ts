@@ -1,13 +1,15 @@
-// The harness's command line: `npm run bench -- [--quick] [--only a,b] [--profile]
+// The harness's command line: `npm run bench -- [--quick] [--only a,b] [--profile [word]]
 // [--no-write]`. --quick shortens every cell (a smoke test, not a measurement);
-// --only runs the scenarios whose id contains one of the words; --profile takes a
-// CPU profile of Portico's native hello world instead of the table.
+// --only runs the scenarios whose id contains one of the words; --profile [word]
+// takes a CPU profile of a hello-world server (Portico's native one by default)
+// instead of the table.
 
 export interface BenchOptions {
   quick: boolean;
   /** Scenario id filters; empty runs all. */
   only: string[];
-  profile: boolean;
+  /** Profile a hello-world server instead (a word of its name; "native" by default). */
+  profile: string | null;
   /** Write RESULTS.md (default: yes for a full run of every scenario). */
   write: boolean;
   /** Seconds each measured cell runs, after `warmupSeconds` of warm-up. */
@@ -19,6 +21,13 @@ export interface BenchOptions {
   idleConnections: number;
 }
 
+const profileTarget = (argv: readonly string[]): string | null => {
+  const at = argv.indexOf('--profile');
+  if (at === -1) return null;
+  const next = argv[at + 1];
+  return next === undefined || next.startsWith('--') ? 'native' : next;
+};
+
 export const parseOptions = (argv: readonly string[]): BenchOptions => {
   const quick = argv.includes('--quick');
   const onlyIndex = argv.indexOf('--only');
@@ -26,13 +35,13 @@ export const parseOptions = (argv: readonly string[]): BenchOptions => {
   const known = new Set(['--quick', '--only', '--profile', '--no-write', '--write']);
   for (const [i, arg] of argv.entries()) {
     if (arg.startsWith('--') && !known.has(arg)) throw new Error(`unknown option ${arg}`);
-    if (!arg.startsWith('--') && argv[i - 1] !== '--only') throw new Error(`unexpected argument ${arg}`);
+    if (!arg.startsWith('--') && argv[i - 1] !== '--only' && argv[i - 1] !== '--profile') throw new Error(`unexpected argument ${arg}`);
   }
   const write = argv.includes('--write') || (!argv.includes('--no-write') && !quick && only.length === 0);
   return {
     quick,
     only,
-    profile: argv.includes('--profile'),
+    profile: profileTarget(argv),
     write,
     seconds: quick ? 1 : 5,
     warmupSeconds: 1,

@@ -1,4 +1,5 @@
-// `npm run bench -- --profile`: a CPU profile of Portico's native hello world
+// `npm run bench -- --profile [word]`: a CPU profile of a hello-world server
+// (Portico's native one unless a word of another's name is given, e.g. "node:http")
 // under the same load as scenario 1 (node --cpu-prof, pinned like the run), and
 // its top functions by self time. The .cpuprofile it leaves in the temp
 // directory opens as a flame graph in Chrome DevTools or speedscope.
@@ -8,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BenchOptions } from './options.js';
 import { ServerProcess } from './server-process.js';
-import { NATIVE } from './servers.js';
+import { SCENARIOS } from './scenarios.js';
 import { runWrk } from './wrk.js';
 import { renderTable } from './report.js';
 
@@ -62,9 +63,12 @@ export const areaTimes = (times: SelfTime[]): SelfTime[] => {
   return [...areas].map(([name, percent]) => ({ name, where: '', percent })).sort((a, b) => b.percent - a.percent);
 };
 
-export const profileNativeHello = async (options: BenchOptions): Promise<void> => {
+export const profileHello = async (options: BenchOptions, word: string): Promise<void> => {
+  const servers = SCENARIOS.find((s) => s.id === 'hello')!.cells.map((c) => c.server);
+  const spec = servers.find((s) => s.name.includes(word));
+  if (spec === undefined) throw new Error(`no hello-world server named like "${word}": ${servers.map((s) => s.name).join(', ')}`);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'portico-profile-'));
-  const server = await ServerProcess.start(NATIVE, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+  const server = await ServerProcess.start(spec, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=200'] });
   const load = { path: '/hello', connections: 50 };
   let rps: number;
   try {
@@ -78,7 +82,7 @@ export const profileNativeHello = async (options: BenchOptions): Promise<void> =
   const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
   const times = selfTimes(profile);
   const idle = 100 - (busyHits(profile) / profile.samples.length) * 100;
-  console.log(`\nPortico native hello world, 50 connections: ${rps.toFixed(0)} req/s while profiling`);
+  console.log(`\n${spec.name}, hello world, 50 connections: ${rps.toFixed(0)} req/s while profiling`);
   console.log(`profile: ${path.join(dir, file)} (${profile.samples.length} samples, ${idle.toFixed(0)}% idle; shares below are of busy time)\n`);
   console.log(renderTable(['self %', 'area'], areaTimes(times).slice(0, 8).map((t) => [t.percent.toFixed(1), t.name]), 'text'));
   console.log();

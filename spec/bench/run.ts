@@ -4,7 +4,7 @@
 // writes the last full run into spec/bench/RESULTS.md. Not part of `npm test`.
 //   npm run bench -- --quick            1 s cells, a smoke test (not written)
 //   npm run bench -- --only hello,cgi   only the scenarios whose id contains a word
-//   npm run bench -- --profile          CPU profile of the native hello world
+//   npm run bench -- --profile [word]   CPU profile of the native (or another) hello world
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,7 +18,7 @@ import { evaluate } from './comparisons.js';
 import { resultsTable, verdictTable, writeResults } from './report.js';
 import { canPin } from './pinned.js';
 import { RESULTS_FILE } from './paths.js';
-import { profileNativeHello } from './profile.js';
+import { profileHello } from './profile.js';
 
 /** The 1 MiB file of the static scenario, made once per run. */
 const makeStaticRoot = (): string => {
@@ -33,7 +33,7 @@ const makeStaticRoot = (): string => {
 const main = async (): Promise<void> => {
   const options = parseOptions(process.argv.slice(2));
   ensureWrk();
-  if (options.profile) return profileNativeHello(options);
+  if (options.profile !== null) return profileHello(options, options.profile);
   const machine = describeMachine();
   const loadBefore = machine.loadAverage;
   const started = Date.now();
