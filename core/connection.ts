@@ -102,11 +102,14 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
     this.parser = new RequestParser(options.limits);
     this.idleSince = Date.now();
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.onEnd());
-    socket.on('drain', () => this.onDrain());
-    socket.on('error', () => this.onClose());
-    socket.on('close', () => this.onClose());
+    // One set of listener functions for all connections, not five closures each:
+    // idle keep-alive connections are counted in kilobytes.
+    (socket as OwnedSocket)[kConnection] = this;
+    socket.on('data', onSocketData);
+    socket.on('end', onSocketEnd);
+    socket.on('drain', onSocketDrain);
+    socket.on('error', onSocketClose);
+    socket.on('close', onSocketClose);
     options.sweeper.add(this);
   }
 
@@ -467,11 +470,13 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
     this.detached = true;
     this.options.sweeper.delete(this);
     const socket = this.socket;
-    socket.removeAllListeners('data');
-    socket.removeAllListeners('end');
-    socket.removeAllListeners('drain');
-    socket.removeAllListeners('error');
-    socket.removeAllListeners('close');
+    // Only the engine's own listeners go: node's internal ones (end → half-close
+    // handling) must stay for the new owner.
+    socket.off('data', onSocketData);
+    socket.off('end', onSocketEnd);
+    socket.off('drain', onSocketDrain);
+    socket.off('error', onSocketClose);
+    socket.off('close', onSocketClose);
     if (this.corked) {
       this.corked = false;
       socket.uncork();
@@ -506,6 +511,24 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
       this.protocolError(new HttpError('ERR_BODY_TIMEOUT', 408, 'Request body stalled'));
     }
   }
+}
+
+const kConnection = Symbol('portico.connection');
+type OwnedSocket = Socket & { [kConnection]: Connection };
+
+// Bracket access reaches the private handlers: these functions are part of the class's
+// implementation, shared so that a connection costs no closures.
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[kConnection]['onData'](chunk);
+}
+function onSocketEnd(this: OwnedSocket): void {
+  this[kConnection]['onEnd']();
+}
+function onSocketDrain(this: OwnedSocket): void {
+  this[kConnection]['onDrain']();
+}
+function onSocketClose(this: OwnedSocket): void {
+  this[kConnection]['onClose']();
 }
 
 function uncork(conn: Connection): void {

@@ -157,6 +157,11 @@ export class RequestParser {
   }
 
   private parseHead(): ParserEvent | null {
+    if (this.pos === this.buf.length && this.buf !== EMPTY) {
+      // All consumed: drop the last read's buffer rather than hold it while idle.
+      this.buf = EMPTY;
+      this.pos = 0;
+    }
     const buf = this.buf;
     const end = buf.length;
     // Skip empty lines before the request line (RFC 9112 §2.2), a bounded number.
