@@ -55,6 +55,8 @@ export const endRequest = (req: NodeRequest): void => {
 export const createRequest = (env: Env, socket: Socket): NodeRequest => {
   const req = new http.IncomingMessage(socket) as NodeRequest;
   describeRequest(req, env);
+  // node:http's value for every request not delivered through the 'upgrade' event.
+  req.upgrade = false;
   if (env.body.length === 0) endRequest(req);
   else {
     req[kBodyPump] = new BodyPump(req, env.body);
