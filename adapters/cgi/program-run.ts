@@ -290,9 +290,12 @@ class ProgramRun {
   }
 
   private bodyFailed(err: Error): void {
+    const res = this.request.res;
+    // The response went out before the program took all its input: the engine drops the rest; nothing failed.
+    if (res.ended && !res.aborted) return;
     this.log('request body failed', { cause: err });
     const status = (err as { status?: unknown }).status;
-    sendError(this.request.res, typeof status === 'number' && status >= 400 ? status : 400);
+    sendError(res, typeof status === 'number' && status >= 400 ? status : 400);
     this.stop();
   }
 

@@ -52,8 +52,13 @@ const allProcesses = (): ProcStat[] =>
 /** Processes whose parent is `pid` (zombies included: they show as state Z). */
 export const childrenOf = (pid: number): ProcStat[] => allProcesses().filter((p) => p.ppid === pid);
 
-/** Processes in the group `pgid`. */
-export const groupMembers = (pgid: number): ProcStat[] => allProcesses().filter((p) => p.pgrp === pgid);
+/**
+ * Live processes in the group `pgid`. Zombies are left out: a program's own
+ * children outlive it as orphans of init, and reaping those is init's job
+ * (some container inits do it with a delay); Portico's own children are
+ * checked, zombies included, by childrenOf.
+ */
+export const groupMembers = (pgid: number): ProcStat[] => allProcesses().filter((p) => p.pgrp === pgid && p.state !== 'Z');
 
 /** Resident set size of `pid`, in bytes. */
 export const rssOf = (pid: number): number => {
