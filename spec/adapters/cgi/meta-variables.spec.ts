@@ -4,7 +4,7 @@
 // credentials, the body's own fields), the allow-list of the server's
 // environment and the configured env winning over everything.
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,7 +32,7 @@ const parseEnv = (body: string): { vars: Map<string, string>; other: string[] } 
   return { vars, other };
 };
 
-const start = async (t: Parameters<typeof startServer>[0], options: Partial<CgiOptions> = {}, tls?: { key: string; cert: string }) => {
+const start = async (t: ExecutionContext, options: Partial<CgiOptions> = {}, tls?: { key: string; cert: string }) => {
   const log = captureLog();
   const server = await startServer(t, { mounts: { '/cgi': cgiApp({ root: FIXTURES, logger: log, ...options }) }, tls });
   return { ...server, log };

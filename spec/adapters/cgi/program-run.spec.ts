@@ -5,7 +5,7 @@
 // ignores it), a program that writes before it reads, one that never reads.
 // Serial, so the last test can check that no child process is left.
 
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ const dir = mkdtempSync(join(tmpdir(), 'portico-cgi-run-'));
 const PIDFILE = join(dir, 'pid');
 test.after.always(() => rmSync(dir, { recursive: true, force: true }));
 
-const setup = async (t: Parameters<typeof startServer>[0]) => {
+const setup = async (t: ExecutionContext) => {
   const log = captureLog();
   const server = await startServer(t, {
     mounts: {
