@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { App, Env, Responder } from '../env.js';
 import { PorticoSocket } from './socket.js';
-import { createRequest } from './request.js';
+import { createRequest, endRequest } from './request.js';
 import { createResponse } from './response.js';
 import { acceptUpgrade, type UpgradeListener } from './upgrade.js';
 
@@ -35,6 +35,8 @@ export const handleNodeRequest = (handler: NodeHandler, env: Env, responder: Res
   } catch (err) {
     socket.release();
     throw err;
+  } finally {
+    if (env.body.length === 0) endRequest(req);
   }
   // A handler's return value is not an AppResponse (`(req, res) => res.end()` returns res).
   if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {

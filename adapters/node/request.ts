@@ -57,8 +57,9 @@ export const createRequest = (env: Env, socket: Socket): NodeRequest => {
   describeRequest(req, env);
   // node:http's value for every request not delivered through the 'upgrade' event.
   req.upgrade = false;
-  if (env.body.length === 0) endRequest(req);
-  else {
+  // A request without a body is ended by the caller once the handler returned:
+  // node:http, too, completes it only after the 'request' listeners ran.
+  if (env.body.length !== 0) {
     req[kBodyPump] = new BodyPump(req, env.body);
     req._read = readBody;
   }
