@@ -1,6 +1,6 @@
 // `--workers N`: the primary process forks N workers with node:cluster; each runs
-// the same command line, loads the apps and listens, and the primary hands the
-// shared port's connections out. The primary loads no app code. It restarts a
+// the same command line, loads the apps and listens on the shared port (each
+// accepting for itself). The primary loads no app code. It restarts a
 // worker that dies (with a growing delay while workers keep dying young, so a
 // crash loop does not spin), forwards SIGTERM/SIGINT so every worker drains, and
 // exits 0 once all are gone; SIGHUP and SIGUSR1 are passed on. A worker that
@@ -101,6 +101,12 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
     process.on('SIGHUP', forward('SIGHUP'));
     process.on('SIGUSR1', forward('SIGUSR1'));
 
+    // Workers accept from the shared socket themselves (SCHED_NONE) instead of the
+    // primary handing each connection out (round-robin): a connection handed to a
+    // worker that has just died is never answered (the primary keeps its handle
+    // waiting for an ack that never comes), while one left in the kernel's accept
+    // queue is simply taken by a live worker.
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
     for (let i = 0; i < options.workers; i++) fork();
   });
 

@@ -62,11 +62,11 @@ export const runCli = (args: readonly string[], options: { cwd?: string; env?: N
       const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms; stdout: ${stdout.join('|')}; stderr: ${stderr.join('|')}`)), timeoutMs);
       const waiter = { pattern, resolve: (line: string) => (clearTimeout(timer), resolve(line)) };
       waiters.push(waiter);
-      void exited.then(() => {
+      void exited.then((status) => {
         setTimeout(() => {
           if (waiters.includes(waiter)) {
             clearTimeout(timer);
-            reject(new Error(`exited without a line matching ${pattern}; stdout: ${stdout.join('|')}; stderr: ${stderr.join('|')}`));
+            reject(new Error(`exited (${String(status)}) without a line matching ${pattern}; stdout: ${stdout.join('|')}; stderr: ${stderr.join('|')}`));
           }
         }, 50);
       });
