@@ -5,11 +5,13 @@ import hello from './hello.mjs';
 import echo from './echo.mjs';
 import inspect from './inspect.mjs';
 import { staticApp } from 'portico/static';
+import { cgiApp } from 'portico/cgi';
 
 export const mounts = {
   '/hello': hello,
   '/echo': echo,
   '/inspect': inspect,
+  '/cgi-bin': cgiApp({ root: new URL('./cgi-bin', import.meta.url).pathname }),
   '/': staticApp({ root: new URL('./public', import.meta.url).pathname }),
 };
 
