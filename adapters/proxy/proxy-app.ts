@@ -77,12 +77,19 @@ export const proxyApp = (options: ProxyOptions): ProxyApp => {
       connect: { timeout: config.connectTimeout, ...options.tls },
     });
   const app = ((env: Env, res: Responder) => {
-    if (env.extensions['portico.upgrade'] === true && env.body.length === 0) return tunnelUpgrade(env, res, config);
+    if (env.extensions['portico.upgrade'] === true && env.body.length === 0 && !isH2c(env)) return tunnelUpgrade(env, res, config);
     forward(dispatcher, env, res, config);
   }) as ProxyApp;
   app.close = () => (options.dispatcher ? Promise.resolve() : dispatcher.close());
   return app;
 };
+
+/**
+ * `Upgrade: h2c` (curl --http2) asks to switch this very connection to HTTP/2,
+ * which Portico does not speak: the upgrade is dropped (it is hop-by-hop) and
+ * the request forwarded as HTTP/1.1, as RFC 9110 §7.8 lets a server ignore it.
+ */
+const isH2c = (env: Env): boolean => /^\s*h2c\s*$/i.test(env.headers['upgrade'] ?? '');
 
 /** The upstream path: its base path, then the path below the mount still encoded, then the query. */
 export const upstreamPath = (env: Env, basePath: string): string => {

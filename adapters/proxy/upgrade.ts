@@ -6,11 +6,12 @@
 // (Responder.detach()), the upstream's head is relayed verbatim, and the two
 // sockets are piped both ways (pipe() carries the backpressure); either side
 // closing or failing ends both. An upstream that declines (any other status)
-// gets its answer relayed as an ordinary response when its length is known.
+// has its answer relayed as an ordinary response.
 
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Env, Responder } from '../env.js';
+import { ChunkedDecoder } from '../../core/chunked-decoder.js';
 import { responseFields, requestFields } from './headers.js';
 import { sendProxyError } from './proxy-error.js';
 import { upstreamPath, type ResolvedProxy } from './proxy-app.js';
@@ -151,28 +152,59 @@ const splice = (res: Responder, upstream: net.Socket, answer: UpstreamHead): voi
   upstream.resume();
 };
 
-/** The upstream declined the upgrade: pass its answer on when its length is known. */
+/**
+ * The upstream declined the upgrade and answered an ordinary response: pass it
+ * on, its body delimited as the upstream delimited it (RFC 9112 §6.3): none,
+ * Content-Length, chunked (decoded here, re-framed by the engine), or close.
+ */
 const relay = async (env: Env, res: Responder, upstream: net.Socket, answer: UpstreamHead): Promise<void> => {
-  const status = answer.status;
-  const headers = answer.headers;
-  const noBody = env.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
-  const length = noBody ? 0 : headers['content-length'] === undefined ? -1 : Number(headers['content-length']);
-  if (!Number.isSafeInteger(length) || length < 0) {
-    throw new UpstreamError('ERR_PROXY_BAD_RESPONSE', 'Upstream declined the upgrade with a body of unknown length');
-  }
-  res.writeHead(status < 200 ? 502 : status, responseFields(headers));
-  let remaining = length;
-  const take = (chunk: Buffer): Buffer => {
-    const part = chunk.length > remaining ? chunk.subarray(0, remaining) : chunk;
-    remaining -= part.length;
-    return part;
+  const { status, headers } = answer;
+  if (status < 200) throw new UpstreamError('ERR_PROXY_BAD_RESPONSE', `Upstream answered an upgrade with ${status}`);
+  const te = headers['transfer-encoding'];
+  const cl = headers['content-length'];
+  let mode: 'none' | 'length' | 'chunked' | 'close';
+  let remaining = 0;
+  if (env.method === 'HEAD' || status === 204 || status === 304) mode = 'none';
+  else if (te !== undefined) {
+    if (!/(^|,)\s*chunked\s*$/i.test(String(te))) throw new UpstreamError('ERR_PROXY_BAD_RESPONSE', 'Upstream used an unknown transfer coding');
+    mode = 'chunked';
+  } else if (cl !== undefined) {
+    remaining = Number(cl);
+    if (typeof cl !== 'string' || !/^\d{1,15}$/.test(cl)) throw new UpstreamError('ERR_PROXY_BAD_RESPONSE', 'Invalid upstream Content-Length');
+    mode = 'length';
+  } else mode = 'close';
+  res.writeHead(status, responseFields(headers));
+  const decoder = mode === 'chunked' ? new ChunkedDecoder(1024, 8192) : null;
+  let finished = mode === 'none' || (mode === 'length' && remaining === 0);
+  const parts = (chunk: Buffer): Buffer[] => {
+    if (mode === 'close') return [chunk];
+    if (decoder === null) {
+      const part = chunk.length > remaining ? chunk.subarray(0, remaining) : chunk;
+      remaining -= part.length;
+      finished = remaining === 0;
+      return [part];
+    }
+    const out: Buffer[] = [];
+    for (let pos = 0; pos < chunk.length && !decoder.done; ) {
+      pos = decoder.decode(chunk, pos, chunk.length);
+      if (decoder.data !== null) out.push(decoder.data);
+    }
+    finished = decoder.done;
+    return out;
   };
-  if (remaining > 0 && answer.rest.length > 0) res.write(take(answer.rest));
-  while (remaining > 0) {
+  const send = async (chunk: Buffer): Promise<void> => {
+    for (const part of parts(chunk)) {
+      if (!res.write(part) && !res.aborted) await new Promise<void>((r) => res.onDrain(r));
+    }
+  };
+  if (!finished && answer.rest.length > 0) await send(answer.rest);
+  while (!finished && !res.aborted) {
     const chunk = await nextChunk(upstream);
-    if (chunk === null) throw new UpstreamError('ERR_PROXY_BAD_RESPONSE', 'Upstream closed before the end of its response');
-    if (!res.write(take(chunk)) && !res.aborted) await new Promise<void>((r) => res.onDrain(r));
-    if (res.aborted) break;
+    if (chunk === null) {
+      if (mode !== 'close') throw new UpstreamError('ERR_PROXY_BAD_RESPONSE', 'Upstream closed before the end of its response');
+      break;
+    }
+    await send(chunk);
   }
   upstream.destroy();
   if (!res.aborted) res.end();

@@ -6,6 +6,7 @@ import { exchange } from '../../helpers/raw-client.js';
 import { header } from '../../helpers/response-reader.js';
 import { proxyApp } from '../../../adapters/proxy/index.js';
 import { closedPort, startUpstream } from './upstream.js';
+import { makeCert, removeCert, type TestCert } from '../../helpers/tls-cert.js';
 
 const quiet = { error() {} };
 
@@ -66,6 +67,34 @@ test('an upstream that declines the upgrade has its answer relayed', async (t) =
   t.is(r.responses[0]?.body.toString(), 'no socket');
 });
 
+test('a declined upgrade with a chunked or close-delimited body is relayed whole', async (t) => {
+  const upstream = await startUpstream(() => {});
+  t.teardown(() => upstream.close());
+  const app = proxyApp({ upstream: upstream.url, logger: quiet });
+  t.teardown(() => app.close());
+  const { port } = await startServer(t, { mounts: { '/': app } });
+  const ask = (path: string) =>
+    exchange(port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+  const chunked = await ask('/declined-chunked');
+  t.is(chunked.responses[0]?.status, 403);
+  t.is(chunked.responses[0]?.body.toString(), 'not allowed');
+  const close = await ask('/declined-close');
+  t.is(close.responses[0]?.status, 426);
+  t.is(close.responses[0]?.body.toString(), 'until close');
+});
+
+test('Upgrade: h2c is dropped and the request forwarded as HTTP/1.1', async (t) => {
+  const upstream = await startUpstream((app) => app.get('/h', (req, res) => res.json({ upgrade: req.headers['upgrade'] ?? null })));
+  t.teardown(() => upstream.close());
+  const app = proxyApp({ upstream: upstream.url, logger: quiet });
+  t.teardown(() => app.close());
+  const { port } = await startServer(t, { mounts: { '/': app } });
+  const r = await exchange(port, 'GET /h HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n');
+  t.is(r.responses[0]?.status, 200);
+  t.deepEqual(JSON.parse(r.responses[0]!.body.toString()), { upgrade: null });
+  t.is(upstream.upgrades.length, 0);
+});
+
 test('a WebSocket to an unreachable upstream gets 502', async (t) => {
   const port = await closedPort();
   const app = proxyApp({ upstream: `http://127.0.0.1:${port}`, logger: quiet });
@@ -78,4 +107,39 @@ test('a WebSocket to an unreachable upstream gets 502', async (t) => {
   t.regex(err.message, /502/);
   // Ordinary requests are unaffected.
   t.is((await request(`${server.url}/live`)).statusCode, 502);
+});
+
+let cert: TestCert;
+test.before(() => {
+  cert = makeCert('localhost');
+});
+test.after.always(() => removeCert(cert));
+
+test('a WebSocket tunnels to an https upstream verified with its CA', async (t) => {
+  const upstream = await startUpstream(() => {}, { key: cert.key, cert: cert.cert });
+  t.teardown(() => upstream.close());
+  t.regex(upstream.url, /^https:/);
+  const app = proxyApp({ upstream: upstream.url, logger: quiet, tls: { ca: cert.cert, servername: 'localhost' } });
+  t.teardown(() => app.close());
+  const { port } = await startServer(t, { mounts: { '/': app } });
+  const ws = await open(`ws://127.0.0.1:${port}/ws`);
+  t.teardown(() => ws.terminate());
+  const reply = nextMessage(ws);
+  ws.send('over tls');
+  t.is(String((await reply).data), 'echo:over tls');
+});
+
+test('an https upstream with an untrusted certificate gives 502', async (t) => {
+  const upstream = await startUpstream((app) => app.get('/', (_req, res) => res.send('secret')), { key: cert.key, cert: cert.cert });
+  t.teardown(() => upstream.close());
+  const app = proxyApp({ upstream: upstream.url, logger: quiet });
+  t.teardown(() => app.close());
+  const { url } = await startServer(t, { mounts: { '/': app } });
+  t.is((await request(url + '/')).statusCode, 502);
+  const trusted = proxyApp({ upstream: upstream.url, logger: quiet, tls: { ca: cert.cert, servername: 'localhost' } });
+  t.teardown(() => trusted.close());
+  const second = await startServer(t, { mounts: { '/': trusted } });
+  const res = await request(second.url + '/');
+  t.is(res.statusCode, 200);
+  t.is(await res.body.text(), 'secret');
 });
