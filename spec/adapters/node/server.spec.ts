@@ -1,0 +1,121 @@
+// createServer() from portico/node: node:http's server object on a Portico
+// server, so `http.createServer(app)` code switches by changing one import.
+
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import test from 'ava';
+import express from 'express';
+import { request } from 'undici';
+import { WebSocket, WebSocketServer } from 'ws';
+import { createServer } from '../../../gateway/node-entry.js';
+import { silentLogger } from '../../../gateway/index.js';
+
+const listening = (server: { once(e: string, cb: (...a: unknown[]) => void): unknown }): Promise<void> =>
+  new Promise((resolve, reject) => {
+    server.once('listening', () => resolve());
+    server.once('error', reject);
+  });
+
+test('listen(port, host, cb), address(), requests, close(cb)', async (t) => {
+  const app = express();
+  app.get('/hi/:who', (req, res) => res.json({ hi: req.params.who }));
+  const server = createServer(app);
+  t.false(server.listening);
+  t.is(server.address(), null);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.true(server.listening);
+  const address = server.address() as AddressInfo;
+  t.is(address.address, '127.0.0.1');
+  t.is(address.family, 'IPv4');
+  t.true(address.port > 0);
+  const res = await request(`http://127.0.0.1:${address.port}/hi/there`);
+  t.deepEqual(await res.body.json(), { hi: 'there' });
+  let closeEvent = false;
+  server.on('close', () => (closeEvent = true));
+  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+  t.true(closeEvent);
+  t.false(server.listening);
+});
+
+test('a busy port is an \'error\' event with EADDRINUSE', async (t) => {
+  const blocker = http.createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => blocker.close());
+  const port = (blocker.address() as AddressInfo).port;
+  const server = createServer(() => {});
+  const err = await new Promise<NodeJS.ErrnoException>((resolve) => {
+    server.on('error', resolve);
+    server.listen(port, '127.0.0.1');
+  });
+  t.is(err.code, 'EADDRINUSE');
+  t.false(server.listening);
+});
+
+test('listen({ port, host }) with a \'request\' listener added later, like http.createServer()', async (t) => {
+  const server = createServer({ portico: { logger: silentLogger } });
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => res.end(`${req.method} ${req.url}`));
+  server.listen({ port: 0, host: '127.0.0.1' });
+  await listening(server);
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  const res = await request(`http://127.0.0.1:${(server.address() as AddressInfo).port}/x?y=1`, { method: 'DELETE' });
+  t.is(await res.body.text(), 'DELETE /x?y=1');
+  t.throws(() => server.listen(0), { code: 'ERR_SERVER_ALREADY_LISTEN' });
+});
+
+test('close() when not listening reports ERR_SERVER_NOT_RUNNING; a bad port throws', async (t) => {
+  const server = createServer(() => {});
+  const err = await new Promise<Error & { code?: string }>((resolve) => server.close((e) => resolve(e!)));
+  t.is(err.code, 'ERR_SERVER_NOT_RUNNING');
+  t.throws(() => server.listen(70000), { code: 'ERR_SOCKET_BAD_PORT' });
+});
+
+test('close() waits for a busy request and closes idle keep-alive connections', async (t) => {
+  let release!: () => void;
+  let markStarted!: () => void;
+  const started = new Promise<void>((r) => (markStarted = r));
+  const server = createServer((req, res) => {
+    if (req.url === '/quick') return res.end('quick');
+    res.write('begun ');
+    release = () => res.end('and done');
+    markStarted();
+  });
+  server.listen(0, '127.0.0.1');
+  await listening(server);
+  const port = (server.address() as AddressInfo).port;
+  // An idle keep-alive connection: one answered request, then silence.
+  const idle = net.connect(port, '127.0.0.1');
+  idle.write('GET /quick HTTP/1.1\r\nHost: x\r\n\r\n');
+  await new Promise((r) => idle.once('data', r));
+  const idleClosed = new Promise((r) => idle.once('close', r));
+  idle.on('error', () => {});
+  const pending = request(`http://127.0.0.1:${port}/`).then((r) => r.body.text());
+  await started;
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  await idleClosed;
+  release();
+  t.is(await pending, 'begun and done');
+  await closed;
+  t.false(server.listening);
+});
+
+test('\'upgrade\' listeners receive WebSocket upgrades (ws), as on node:http', async (t) => {
+  const wss = new WebSocketServer({ noServer: true });
+  wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo: ${m.toString()}`)));
+  const server = createServer((_req, res) => res.end('plain'));
+  server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req)));
+  server.listen(0, '127.0.0.1');
+  await listening(server);
+  t.teardown(() => {
+    wss.close();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  const ws = new WebSocket(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/socket`);
+  const reply = await new Promise<string>((resolve, reject) => {
+    ws.on('open', () => ws.send('ping'));
+    ws.on('message', (m) => resolve(m.toString()));
+    ws.on('error', reject);
+  });
+  ws.close();
+  t.is(reply, 'echo: ping');
+});
