@@ -6,11 +6,15 @@ import echo from './echo.mjs';
 import inspect from './inspect.mjs';
 import { staticApp } from 'portico/static';
 import { cgiApp } from 'portico/cgi';
+import express from './express.mjs';
+import koa from './koa.mjs';
 
 export const mounts = {
   '/hello': hello,
   '/echo': echo,
   '/inspect': inspect,
+  '/express': express,
+  '/koa': koa,
   '/cgi-bin': cgiApp({ root: new URL('./cgi-bin', import.meta.url).pathname }),
   '/': staticApp({ root: new URL('./public', import.meta.url).pathname }),
 };
