@@ -39,7 +39,9 @@ export class CgiDispatcher {
       const nph = target.baseName.startsWith('nph-');
       const length = env.body.length;
       let input = NO_INPUT;
-      if (length === -1 && (this.options.spoolUnknownLength || nph)) {
+      // nph- programs get the socket at their first byte of output, after which the engine reads no more
+      // body: theirs is read completely beforehand, whatever its framing.
+      if (length !== 0 && (nph || (length === -1 && this.options.spoolUnknownLength))) {
         spool = await spoolBody(env.body, { maxBytes: this.options.maxSpoolBytes, memoryBytes: this.options.spoolMemoryBytes, tmpDir: this.options.tmpDir });
         if (spool.length > 0) input = { kind: 'spool', spool };
       } else if (length !== 0) {

@@ -2,6 +2,7 @@
 // untouched on a connection that then closes. A silent failure is still a 502.
 
 import test, { type ExecutionContext } from 'ava';
+import net from 'node:net';
 import { cgiApp } from '../../../adapters/cgi/index.js';
 import { startServer } from '../../helpers/server.js';
 import { exchange } from '../../helpers/raw-client.js';
@@ -33,4 +34,17 @@ test('an nph- program that fails before any output gets the usual 502', async (t
   const r = await exchange(port, 'GET /cgi/nph-silent.sh HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 20_000 });
   t.is(r.responses[0]?.status, 502);
   t.regex(log.text(), /program failed .*nph-silent/);
+});
+
+test('a body arriving late still reaches a program that writes before it reads (read in full first)', async (t) => {
+  const { port } = await setup(t);
+  const socket = net.connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  socket.on('data', (c) => chunks.push(c));
+  const closed = new Promise((resolve) => socket.on('close', resolve));
+  socket.write('POST /cgi/nph-early.sh HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello');
+  await new Promise((r) => setTimeout(r, 300));
+  socket.write(' world');
+  await closed;
+  t.is(Buffer.concat(chunks).toString(), 'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nread 11 bytes\n');
 });
