@@ -241,8 +241,10 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
     if (this.destroyed || this.detached) return;
     let read: boolean;
     if (this.res === null) read = !this.closing;
-    else if (!this.parser.betweenMessages) read = this.responseDone || this.body!.wantsMore; // body arriving
-    else read = this.parser.buffered < this.options.limits.maxReadAheadBytes; // pipelined read-ahead
+    else if (!this.parser.betweenMessages && !this.body!.complete) read = this.responseDone || this.body!.wantsMore; // body arriving
+    // Pipelined read-ahead, bounded; also while a bodiless request is served, so that a
+    // client that leaves (RST) aborts res.signal and a half-close is seen.
+    else read = this.parser.buffered < this.options.limits.maxReadAheadBytes;
     if (read && this.readPaused) {
       this.readPaused = false;
       this.socket.resume();
