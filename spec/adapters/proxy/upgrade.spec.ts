@@ -2,13 +2,14 @@ import test from 'ava';
 import WebSocket from 'ws';
 import { request } from 'undici';
 import { startServer } from '../../helpers/server.js';
-import { exchange } from '../../helpers/raw-client.js';
+import { exchange as rawExchange, type ExchangeOptions } from '../../helpers/raw-client.js';
 import { header } from '../../helpers/response-reader.js';
 import { proxyApp } from '../../../adapters/proxy/index.js';
 import { closedPort, startUpstream } from './upstream.js';
 import { makeCert, removeCert, type TestCert } from '../../helpers/tls-cert.js';
 
 const quiet = { error() {} };
+const exchange = (port: number, bytes: string, options: ExchangeOptions = {}) => rawExchange(port, bytes, { timeoutMs: 30_000, ...options });
 
 const open = (url: string): Promise<WebSocket> =>
   new Promise((resolve, reject) => {
