@@ -361,6 +361,7 @@ test('socket.destroy() after the head cuts the response (finalhandler\'s way of 
 test('Connection: close from the app closes after the response; otherwise keep-alive is Portico\'s', async (t) => {
   const app = nodeApp((req, res) => {
     if (req.url === '/close') res.setHeader('Connection', 'close');
+    else if (req.url === '/no-keep-alive') (res as ServerResponse & { shouldKeepAlive: boolean }).shouldKeepAlive = false;
     else res.setHeader('Connection', 'keep-alive, x-whatever');
     res.end('x');
   });
@@ -368,9 +369,12 @@ test('Connection: close from the app closes after the response; otherwise keep-a
   const open = await exchange(port, 'GET /keep HTTP/1.1\r\nHost: x\r\n\r\n');
   t.false(open.closed);
   t.false(open.responses[0]!.headers.some(([n]) => n === 'connection'));
-  const closed = await exchange(port, 'GET /close HTTP/1.1\r\nHost: x\r\n\r\nGET /keep HTTP/1.1\r\nHost: x\r\n\r\n', { expectResponses: 2, timeoutMs: 1000 });
+  const closed = await exchange(port, 'GET /close HTTP/1.1\r\nHost: x\r\n\r\nGET /keep HTTP/1.1\r\nHost: x\r\n\r\n', { expectResponses: 2, timeoutMs: 5000 });
   t.is(closed.responses.length, 1);
   t.true(closed.closed);
+  const refused = await exchange(port, 'GET /no-keep-alive HTTP/1.1\r\nHost: x\r\n\r\nGET /keep HTTP/1.1\r\nHost: x\r\n\r\n', { expectResponses: 2, timeoutMs: 5000 });
+  t.is(refused.responses.length, 1);
+  t.true(refused.closed);
 });
 
 test('HTTP/1.0 requests see httpVersion 1.0', async (t) => {

@@ -3,6 +3,9 @@
 
 import http from 'node:http';
 import net from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import test from 'ava';
 import express from 'express';
@@ -118,4 +121,23 @@ test('\'upgrade\' listeners receive WebSocket upgrades (ws), as on node:http', a
   });
   ws.close();
   t.is(reply, 'echo: ping');
+});
+
+test('listen(path) serves on a Unix socket; address() is the path', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-sock-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const socketPath = path.join(dir, 's.sock');
+  const server = createServer((req, res) => res.end(`over a unix socket: ${req.url}`));
+  server.listen(socketPath);
+  await listening(server);
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  t.is(server.address(), socketPath);
+  const body = await new Promise<string>((resolve, reject) => {
+    http.get({ socketPath, path: '/u' }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+  t.is(body, 'over a unix socket: /u');
 });
