@@ -1,0 +1,75 @@
+// --tls-cert/--tls-key reach serve() as its `tls` option (HTTPS on the port),
+// and SIGHUP re-reads both files: new connections get the new certificate,
+// open ones go on, and a broken pair is refused with the old one kept. The
+// certificates are made in the test with openssl.
+import test from 'ava';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { Agent, request } from 'undici';
+import { REPO, runCliToEnd, startCli } from '../helpers/cli.js';
+
+const FIX = path.join(REPO, 'spec/gateway/cli-fixtures');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-cli-tls-'));
+
+const makeCert = (name: string): { cert: string; key: string } => {
+  const cert = path.join(tmp, `${name}.crt`);
+  const key = path.join(tmp, `${name}.key`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', `/CN=${name}`, '-keyout', key, '-out', cert], { stdio: 'ignore' });
+  return { cert, key };
+};
+
+/** The CN of the certificate a new TLS connection is shown. */
+const servedName = (port: number): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const s = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false, servername: 'localhost' }, () => {
+      const cn = s.getPeerCertificate().subject.CN;
+      s.end();
+      resolve(String(Array.isArray(cn) ? cn[0] : cn));
+    });
+    s.on('error', reject);
+  });
+
+test('--tls-cert/--tls-key serve HTTPS; SIGHUP reloads the files without dropping connections', async (t) => {
+  const first = makeCert('first.test');
+  const second = makeCert('second.test');
+  const cert = path.join(tmp, 'live.crt');
+  const key = path.join(tmp, 'live.key');
+  fs.copyFileSync(first.cert, cert);
+  fs.copyFileSync(first.key, key);
+  const cli = await startCli(t, ['--port', '0', '--tls-cert', cert, '--tls-key', key, `${FIX}/native.mjs`]);
+  t.regex(cli.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+  const agent = new Agent({ connect: { rejectUnauthorized: false }, keepAliveTimeout: 60_000 });
+  t.teardown(() => agent.close());
+  const before = await request(cli.url + '/before', { dispatcher: agent });
+  t.is(before.statusCode, 200);
+  t.regex(await before.body.text(), /^native \|\/before\|/);
+  t.is(await servedName(cli.port), 'first.test');
+
+  fs.copyFileSync(second.cert, cert);
+  fs.copyFileSync(second.key, key);
+  cli.child.kill('SIGHUP');
+  await cli.waitFor(/reloaded TLS certificate/);
+  t.is(await servedName(cli.port), 'second.test');
+  // The keep-alive connection opened before the reload still serves.
+  const after = await request(cli.url + '/after', { dispatcher: agent });
+  t.is(after.statusCode, 200);
+  await after.body.text();
+
+  // A broken pair (this key does not match) is refused; the server keeps the last good one.
+  fs.copyFileSync(first.key, key);
+  cli.child.kill('SIGHUP');
+  await cli.waitFor(/TLS reload failed; keeping the old certificate/);
+  t.is(await servedName(cli.port), 'second.test');
+});
+
+test('--tls-key that is not a key: one line, exit 2', async (t) => {
+  const { cert } = makeCert('bad.test');
+  const r = await runCliToEnd(['--port', '0', '--tls-cert', cert, '--tls-key', cert, `${FIX}/native.mjs`]);
+  t.is(r.status, 2);
+  t.is(r.stderr.length, 1, r.stderr.join('\n'));
+  t.regex(r.stderr[0]!, /^portico: /);
+});
