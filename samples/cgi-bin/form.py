@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """A form that posts to itself: GET shows it, POST echoes the fields back."""
 import html
 import os

@@ -18,8 +18,10 @@ test('1 GiB of output to a slow client: bounded server memory, and nothing left 
   t.teardown(() => {
     if (server.exitCode === null) server.kill('SIGKILL');
   });
-  const [line] = (await once(createInterface({ input: server.stdout }), 'line')) as [string];
+  const ready = once(createInterface({ input: server.stdout }), 'line') as Promise<[string]>;
+  const [line] = await Promise.race([ready, sleep(30_000).then(() => ['{"port":0}'] as [string])]);
   const { port } = JSON.parse(line) as { port: number };
+  if (port === 0) return t.fail('the server did not start');
   const serverPid = server.pid!;
 
   const socket = net.connect(port, '127.0.0.1');
@@ -53,5 +55,5 @@ test('1 GiB of output to a slow client: bounded server memory, and nothing left 
   socket.resetAndDestroy();
   t.true(await waitFor(() => childrenOf(serverPid).length === 0, 15_000), 'no child process left in the server');
   server.kill('SIGTERM');
-  await once(server, 'exit');
+  await Promise.race([once(server, 'exit'), sleep(15_000)]);
 });

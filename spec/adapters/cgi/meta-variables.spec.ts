@@ -18,8 +18,11 @@ import { FIXTURES, captureLog } from './helpers.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-/** Variables a shell sets for itself, not given by Portico. */
-const SHELL_OWN = new Set(['PWD', 'SHLVL', '_', 'OLDPWD']);
+/**
+ * Variables a shell sets for itself, not given by Portico; and NODE_V8_COVERAGE,
+ * which Node's child_process adds to every child's env under coverage (c8).
+ */
+const SHELL_OWN = new Set(['PWD', 'SHLVL', '_', 'OLDPWD', 'NODE_V8_COVERAGE']);
 
 const parseEnv = (body: string): { vars: Map<string, string>; other: string[] } => {
   const vars = new Map<string, string>();
