@@ -89,6 +89,10 @@ export const launch = async (config: PorticoConfig): Promise<Launched> => {
     if ((err as NodeJS.ErrnoException).syscall === 'listen' || (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw listenError(err as NodeJS.ErrnoException, options);
     }
+    const code = String((err as NodeJS.ErrnoException).code ?? '');
+    if (options.tls !== undefined && (code.startsWith('ERR_OSSL') || /routines|PEM|certificate|key/i.test(String(err)))) {
+      throw new ConfigError(`${config.tlsCert !== undefined ? '--tls-cert/--tls-key' : 'tls'}: not a usable certificate and key: ${firstLine(err)}`);
+    }
     throw new ConfigError(firstLine(err));
   }
   const s = server;

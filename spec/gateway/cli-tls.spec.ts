@@ -71,5 +71,5 @@ test('--tls-key that is not a key: one line, exit 2', async (t) => {
   const r = await runCliToEnd(['--port', '0', '--tls-cert', cert, '--tls-key', cert, `${FIX}/native.mjs`]);
   t.is(r.status, 2);
   t.is(r.stderr.length, 1, r.stderr.join('\n'));
-  t.regex(r.stderr[0]!, /^portico: /);
+  t.regex(r.stderr[0]!, /^portico: --tls-cert\/--tls-key: not a usable certificate and key: /);
 });
