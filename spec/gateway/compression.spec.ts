@@ -7,7 +7,7 @@ import { startServer } from '../helpers/server.js';
 import { exchange } from '../helpers/raw-client.js';
 import { settled } from '../helpers/settled.js';
 import { header, type RawResponse } from '../helpers/response-reader.js';
-import { compress, type App, type OutgoingHeaders } from '../../gateway/index.js';
+import { compress, validate, type App, type OutgoingHeaders, type Violation } from '../../gateway/index.js';
 import { negotiateEncoding, isCompressibleType } from '../../adapters/compression/index.js';
 
 const TEXT = 'Portico compresses text. '.repeat(200); // 5000 bytes
@@ -284,4 +284,29 @@ test('compress() wraps one app; a failing app still gets a 500', async (t) => {
   t.is(decode(z).toString(), 'short text');
   t.is((await get(port, '/boom', 'gzip')).status, 500);
   t.is((await get(port, '/late', 'gzip')).status, 500);
+});
+
+test('the compressing responder keeps the gateway interface (validate() around it finds nothing)', async (t) => {
+  const violations: Violation[] = [];
+  const lines = bigText(3000);
+  const streaming: App = async (_env, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    for (const line of lines) if (!res.write(line)) await new Promise<void>((r) => res.onDrain(r));
+    res.end(undefined, { 'x-done': '1' });
+  };
+  const { port } = await startServer(t, {
+    mounts: {
+      '/s': validate(compress(streaming), (v) => violations.push(v)),
+      '/c': validate(compress(fixed({ 'content-type': 'text/plain' })), (v) => violations.push(v)),
+      '/i': validate(compress(fixed({ 'content-type': 'image/png' })), (v) => violations.push(v)),
+    },
+  });
+  for (const coding of ['gzip', 'br', null]) {
+    const s = await get(port, '/s', coding);
+    t.is(decode(s).toString(), lines.join(''));
+    t.deepEqual(s.trailers, [['x-done', '1']], 'trailers pass through the compressor');
+    t.is(decode(await get(port, '/c', coding)).toString(), TEXT);
+    t.is(decode(await get(port, '/i', coding)).toString(), TEXT);
+  }
+  t.deepEqual(violations, []);
 });
