@@ -1,0 +1,65 @@
+// fetchApp(handler): any Fetch-style handler `(request, info) => Response` as a
+// Portico app. Per request: a Request (build-request.ts), the info object
+// (info.ts), one call of the handler, and the Response written back
+// (write-response.ts). The path is kept short for the common case: a handler
+// answering synchronously with a string or bytes body is served with no promise
+// at all; an async handler costs one `then`.
+//
+// Failures are the gateway's to report: a handler that throws, rejects, or
+// returns something that is not a Response makes this app throw or reject, so
+// the gateway logs it with the mount and answers 500 (or cuts the connection
+// when the head has already gone out). A URL that cannot be parsed is the
+// client's fault: 400.
+
+import type { App, Env, Responder } from '../env.js';
+import { buildRequest } from './build-request.js';
+import { FetchAdapterError } from './errors.js';
+import { fetchInfo } from './info.js';
+import { toFetchHandler, type FetchHandler, type FetchModule } from './module-handler.js';
+import { writeResponse } from './write-response.js';
+
+export interface FetchAppOptions {
+  /** Give the handler URLs without the mount prefix (for apps written to live at "/"). Default false. */
+  stripPrefix?: boolean;
+}
+
+const isResponse = (x: unknown): x is Response =>
+  x instanceof Response || Object.prototype.toString.call(x) === '[object Response]';
+
+const isThenable = (x: unknown): x is PromiseLike<unknown> =>
+  x !== null && typeof x === 'object' && typeof (x as PromiseLike<unknown>).then === 'function';
+
+const notAResponse = (x: unknown): FetchAdapterError =>
+  new FetchAdapterError(
+    'ERR_NOT_A_RESPONSE',
+    `The Fetch handler must return a Response, got ${x === null ? 'null' : typeof x === 'object' ? Object.prototype.toString.call(x) : typeof x}`,
+  );
+
+const badUrl = (res: Responder, err: unknown): void => {
+  res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(`Bad Request: ${err instanceof Error ? err.message : String(err)}\n`);
+};
+
+export const fetchApp = (handlerOrModule: FetchHandler | FetchModule, options: FetchAppOptions = {}): App => {
+  const handler = toFetchHandler(handlerOrModule);
+  const stripPrefix = options.stripPrefix === true;
+  return (env: Env, res: Responder): void | Promise<void> => {
+    let request: Request;
+    try {
+      request = buildRequest(env, res, stripPrefix);
+    } catch (err) {
+      return badUrl(res, err);
+    }
+    const info = fetchInfo(env);
+    const isHead = env.method === 'HEAD';
+    const result: unknown = handler(request, info, info);
+    if (isResponse(result)) return writeResponse(res, result, isHead);
+    if (isThenable(result)) {
+      return Promise.resolve(result).then((answer) => {
+        if (!isResponse(answer)) throw notAResponse(answer);
+        return writeResponse(res, answer, isHead);
+      });
+    }
+    throw notAResponse(result);
+  };
+};

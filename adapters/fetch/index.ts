@@ -1,0 +1,7 @@
+// portico/fetch: host Fetch-style handlers — `(request, info) => Response`, the
+// shape of Deno.serve, Bun.serve, Cloudflare Workers and Hono's app.fetch — as
+// Portico apps. `serve({ mounts: { '/api': fetchApp(honoApp) } })`.
+export { fetchApp, type FetchAppOptions } from './fetch-app.js';
+export { toFetchHandler, isFetchApp, type FetchHandler, type FetchModule } from './module-handler.js';
+export type { FetchInfo } from './info.js';
+export { FetchAdapterError, type FetchAdapterErrorCode } from './errors.js';
