@@ -167,8 +167,11 @@ export class Server {
     const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     for (const conn of this.connections) conn.shutdown();
     const deadline = this.options.shutdownTimeoutMs ?? 10_000;
+    let expired = false;
     const drained = (async () => {
-      while (this.connections.size > 0 || this.pending.size > 0) {
+      // Stops at the deadline too: a waitUntil promise that never settles must not
+      // keep this loop (and so the process) alive after close() resolved.
+      while (!expired && (this.connections.size > 0 || this.pending.size > 0)) {
         await new Promise((r) => setTimeout(r, 10));
       }
     })();
@@ -177,6 +180,7 @@ export class Server {
       timer = setTimeout(resolve, deadline);
     });
     await Promise.race([drained, timedOut]);
+    expired = true;
     clearTimeout(timer);
     for (const conn of this.connections) conn.destroy();
     await stopped;
