@@ -12,7 +12,7 @@ import { drained } from '../respond.js';
 import { readAt } from './fs-calls.js';
 
 /** Read size: large enough that a 1 MiB file takes a handful of reads. */
-export const CHUNK_BYTES = 128 * 1024;
+export const CHUNK_BYTES = 64 * 1024;
 
 export class FileChangedError extends Error {
   override readonly name = 'FileChangedError';

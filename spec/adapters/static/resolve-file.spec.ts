@@ -1,10 +1,12 @@
 import test from 'ava';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
 import { startServer } from '../../helpers/server.js';
 import { exchange } from '../../helpers/raw-client.js';
 import { staticApp } from '../../../adapters/static/index.js';
+import { startChildServer } from './child.js';
 import { DOTFILE_SECRET, SECRET, makeFixtureTree } from './fixture-tree.js';
 
 const tree = makeFixtureTree();
@@ -103,14 +105,28 @@ test('a root that is itself a symlink works, and following a swapped "current" l
   t.is((await request(url + '/old.txt')).statusCode, 404);
 });
 
-test('a file the server may not read is a 403', async (t) => {
-  if (process.getuid?.() === 0) return t.pass('running as root: permissions do not apply');
-  const file = path.join(tree.root, 'private.txt');
-  fs.writeFileSync(file, 'private');
-  fs.chmodSync(file, 0o000);
-  t.teardown(() => fs.rmSync(file, { force: true }));
-  const { url } = await startServer(t, { mounts: { '/': staticApp({ root: tree.root }) } });
-  t.is((await request(url + '/private.txt')).statusCode, 403);
+test('a file or directory the server may not read is a 403', async (t) => {
+  // Root reads everything, so when the suite runs as root the server runs as nobody in a child process.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-static-perm-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.chmodSync(dir, 0o755);
+  fs.writeFileSync(path.join(dir, 'public.txt'), 'public');
+  fs.writeFileSync(path.join(dir, 'private.txt'), 'private');
+  fs.chmodSync(path.join(dir, 'public.txt'), 0o644);
+  fs.chmodSync(path.join(dir, 'private.txt'), 0o000);
+  fs.mkdirSync(path.join(dir, 'locked'));
+  fs.writeFileSync(path.join(dir, 'locked', 'inside.txt'), 'inside');
+  fs.chmodSync(path.join(dir, 'locked'), 0o000);
+  let base: string;
+  if (process.getuid?.() === 0) {
+    const child = await startChildServer(t, dir, { spawn: { uid: 65534, gid: 65534 } });
+    base = `http://127.0.0.1:${child.port}`;
+  } else {
+    base = (await startServer(t, { mounts: { '/': staticApp({ root: dir }) } })).url;
+  }
+  t.is((await request(base + '/public.txt')).statusCode, 200);
+  t.is((await request(base + '/private.txt')).statusCode, 403);
+  t.is((await request(base + '/locked/inside.txt')).statusCode, 403);
 });
 
 test('a path through a file ("/hello.txt/x") is a 404', async (t) => {
