@@ -183,6 +183,25 @@ for (const [script, what] of [['slow-headers.sh', 'SIGTERM'], ['stubborn.sh', 'S
   });
 }
 
+test.serial('time spent waiting for a slow client does not count against the program timeout', async (t) => {
+  const { port, log } = await setup(t);
+  const socket = net.connect(port, '127.0.0.1');
+  let received = 0;
+  socket.on('data', (c: Buffer) => {
+    received += c.length;
+  });
+  socket.write('GET /quick/flood.sh HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(() => received > 0, 20_000);
+  socket.pause();
+  await sleep(3000); // twice the mount's timeoutMs, with the program blocked on a full pipe
+  const before = received;
+  socket.resume();
+  t.true(await waitFor(() => received > before + 4 * 1024 * 1024, 20_000), 'the output still flows');
+  t.false(socket.destroyed);
+  t.false(log.text().includes('timed out'));
+  socket.resetAndDestroy();
+});
+
 test.serial('a program that writes a lot before reading a large body does not deadlock', async (t) => {
   const { url } = await setup(t);
   const body = Buffer.alloc(4 * 1024 * 1024, 0x78);
