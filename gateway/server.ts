@@ -63,6 +63,8 @@ export class Server {
   private readonly tlsServer: tls.Server | null;
   private readonly connections = new Set<Connection>();
   private readonly pending = new Set<Promise<unknown>>();
+  /** Sockets apps took over (WebSocket tunnels, upgrades): outside the engine, yet still the server's to end. */
+  private readonly detached = new Set<net.Socket>();
   private closing: Promise<void> | null = null;
   readonly secure: boolean;
   /** Connections accepted since start (the status page's counter). */
@@ -84,7 +86,15 @@ export class Server {
     const connectionHandler = {
       request: handler.request.bind(handler),
       error: handler.error.bind(handler),
-      closed: (conn: Connection) => this.connections.delete(conn),
+      closed: (conn: Connection) => {
+        this.connections.delete(conn);
+        // Still open after the engine let go: the socket was detached.
+        const socket = conn.socket;
+        if (!socket.destroyed) {
+          this.detached.add(socket);
+          socket.once('close', () => this.detached.delete(socket));
+        }
+      },
     };
     this.secure = options.tls !== undefined;
     const accept = (socket: net.Socket, peer?: PeerAddress): void => {
@@ -183,6 +193,8 @@ export class Server {
     expired = true;
     clearTimeout(timer);
     for (const conn of this.connections) conn.destroy();
+    // Without this, an open WebSocket would hold the listener's close() forever.
+    for (const socket of this.detached) socket.destroy();
     await stopped;
   }
 }

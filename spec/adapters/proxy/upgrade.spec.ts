@@ -144,3 +144,20 @@ test('an https upstream with an untrusted certificate gives 502', async (t) => {
   t.is(res.statusCode, 200);
   t.is(await res.body.text(), 'secret');
 });
+
+test('graceful shutdown ends open WebSocket tunnels instead of waiting on them forever', async (t) => {
+  const upstream = await startUpstream(() => {});
+  t.teardown(() => upstream.close());
+  const app = proxyApp({ upstream: upstream.url, logger: quiet });
+  t.teardown(() => app.close());
+  const { server, port } = await startServer(t, { mounts: { '/': app }, shutdownTimeoutMs: 500 });
+  const ws = await open(`ws://127.0.0.1:${port}/ws`);
+  const clientClosed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  const reply = nextMessage(ws);
+  ws.send('before');
+  t.is(String((await reply).data), 'echo:before');
+  t.is(server.connectionCount, 0, 'the tunnel is no longer an engine connection');
+  const closed = await Promise.race([server.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+  t.true(closed, 'close() resolves');
+  t.is(await clientClosed, 1006, 'the client sees the tunnel end');
+});
