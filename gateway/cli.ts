@@ -13,12 +13,19 @@ import { launch } from './launch.js';
 import { reportToPrimary, runPrimary } from './workers.js';
 import { consoleLogger } from './log.js';
 import type { Server } from './server.js';
+import { Target, type MountSpec } from './target.js';
 
 const out = (line: string): void => void process.stdout.write(line + '\n');
 const err = (line: string): void => void process.stderr.write(line + '\n');
 
 const version = (): string =>
   (JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const describeMount = (spec: MountSpec): string => {
+  if (typeof spec === 'function') return `app ${spec.name || '(anonymous function)'}`;
+  if (spec instanceof Target) return String(spec);
+  return describeMount(spec.app);
+};
 
 const where = (server: Server): string => {
   const a = server.address;
@@ -46,7 +53,8 @@ const serveOne = async (config: PorticoConfig): Promise<void> => {
   if (cluster.isWorker) await reportToPrimary({ portico: 'listening', url: where(server) });
   else {
     out(`portico: listening on ${where(server)}`);
-    for (const prefix of Object.keys(config.mounts ?? {})) out(`  ${prefix} → ${String((config.mounts ?? {})[prefix])}`);
+    for (const [prefix, spec] of Object.entries(config.mounts ?? {})) out(`  ${prefix || '/'} → ${describeMount(spec)}`);
+    if (config.app !== undefined) out(`  / → ${describeMount(config.app)}`);
   }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -5,11 +5,13 @@
 //   { fetch } object (Hono, Bun/Deno style)          → fetch
 //   has .callback() (Koa)                            → node, via app.callback()
 //   function with .handle and .use (Express/Connect) → node
+//   function whose first parameter is named `env`    → native (env, res)
 //   function of two or more parameters               → node (req, res)
 //   function of at most one parameter                → fetch (request)
-// A native app `(env, res)` looks exactly like `(req, res)`, so it is never
-// guessed: mark it, or pass --kind native. Adapters are imported lazily, so only
-// the ones a configuration uses are loaded.
+// A native app `(env, res)` has the same shape as `(req, res)`, so the parameter
+// name is the only hint (adapters' apps, `nodeApp(app)`, are `(env, res) =>`);
+// minified or zero-parameter native apps need the marker or --kind native.
+// Adapters are imported lazily, so only the ones a configuration uses are loaded.
 
 import { pathToFileURL } from 'node:url';
 import type { App } from '../adapters/env.js';
@@ -29,7 +31,18 @@ export const detectKind = (x: unknown): AppKind | null => {
   if (typeof o['callback'] === 'function') return 'node';
   if (typeof x !== 'function') return null;
   if (typeof o['handle'] === 'function' && typeof o['use'] === 'function') return 'node';
+  if (firstParameter(x as (...a: unknown[]) => unknown) === 'env') return 'native';
   return (x as (...a: unknown[]) => unknown).length >= 2 ? 'node' : 'fetch';
+};
+
+/** The name of a function's first parameter, read from its source text (undefined if it has none or is native code). */
+export const firstParameter = (fn: (...a: unknown[]) => unknown): string | undefined => {
+  const src = Function.prototype.toString.call(fn);
+  const m =
+    /^(?:async\s+)?(?:function\s*\*?\s*[\w$]*\s*)?\(\s*([\w$]+)/.exec(src) ?? // function f(a, …), (a, …) =>
+    /^(?:async\s+)?([\w$]+)\s*=>/.exec(src) ?? // a =>
+    /^(?:async\s+)?\*?\s*[\w$]+\s*\(\s*([\w$]+)/.exec(src); // method(a, …) { … }
+  return m?.[1];
 };
 
 /** Wraps `exported` for its kind; `where` names it in errors. */

@@ -16,6 +16,8 @@ const get = async (url: string): Promise<{ status: number; body: string }> => {
 const KINDS: Array<[string, string[], string | RegExp]> = [
   ['native app marked with porticoKind', ['native.mjs'], /^native \|\/hi\|\d+$/],
   ['unmarked native app with --kind native', ['--kind', 'native', 'unmarked-native.mjs'], 'native-unmarked /hi'],
+  ['native app whose first parameter is env', ['env-native.mjs'], 'env-native |/hi'],
+  ['an adapter-made app: samples/koa.mjs exports nodeApp(app.callback())', ['../../../samples/koa.mjs'], /^Hello from Koa at \/hi/],
   ['Fetch handler (request) => Response', ['fetch.mjs'], 'fetch /hi'],
   ['{ fetch } object', ['fetch-object.mjs'], '{"kind":"fetch-object","method":"GET","path":"/hi"}'],
   ['module exporting fetch()', ['named-fetch.mjs'], 'named-fetch /hi'],

@@ -2,7 +2,7 @@
 // shape rules, the marker, --kind, and the mount table loader.
 import test from 'ava';
 import path from 'node:path';
-import { detectKind, loadModuleApp, loadMounts, wrapApp } from '../../gateway/load-app.js';
+import { detectKind, firstParameter, loadModuleApp, loadMounts, wrapApp } from '../../gateway/load-app.js';
 import { ConfigError } from '../../gateway/config-error.js';
 import { Target } from '../../gateway/target.js';
 import { REPO } from '../helpers/cli.js';
@@ -25,10 +25,26 @@ test('detectKind: the documented table', (t) => {
   t.is(detectKind((_req: unknown, _res: unknown, _next: unknown) => {}), 'node');
   t.is(detectKind((_request: unknown) => {}), 'fetch');
   t.is(detectKind(() => {}), 'fetch');
+  // Native apps name their first parameter env (as adapters' apps do).
+  t.is(detectKind((env: unknown, _res: unknown) => env), 'native');
+  t.is(detectKind(async function app(env: unknown) { return env; }), 'native');
+  t.is(detectKind({ fetch: 1, callback: () => {} }), 'node');
   t.is(detectKind(42), null);
   t.is(detectKind(null), null);
   t.is(detectKind({ handler() {} }), null);
   t.is(detectKind('app'), null);
+});
+
+test('firstParameter reads every function form', (t) => {
+  t.is(firstParameter(function f(a: unknown, _b: unknown) { return a; }), 'a');
+  t.is(firstParameter(async function (req: unknown) { return req; }), 'req');
+  t.is(firstParameter(function* gen(x: unknown) { yield x; }), 'x');
+  t.is(firstParameter(((env: unknown) => env) as (...a: unknown[]) => unknown), 'env');
+  t.is(firstParameter(async (request: unknown) => request), 'request');
+  t.is(firstParameter({ fetch(r: unknown) { return r; } }.fetch), 'r');
+  t.is(firstParameter(() => 1), undefined);
+  t.is(firstParameter(Math.max as unknown as (...a: unknown[]) => unknown), undefined);
+  t.is(firstParameter(function () {}.bind(null)), undefined);
 });
 
 test('wrapApp refuses shapes that do not fit the kind asked for', async (t) => {

@@ -84,7 +84,7 @@ export interface RunningCli extends CliRun {
 export const startCli = async (t: ExecutionContext, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningCli> => {
   const run = runCli(args, options);
   t.teardown(() => stopCli(run));
-  const line = await run.waitFor(/listening on /);
+  const line = await run.waitFor(/listening on /, 40_000);
   const url = /listening on (\S+)/.exec(line)![1]!;
   return { ...run, url, port: Number(new URL(url.startsWith('unix:') ? 'http://x:1' : url).port) };
 };

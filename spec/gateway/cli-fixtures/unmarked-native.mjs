@@ -1,5 +1,6 @@
-// A native app without the marker: only --kind native (or native:) serves it right.
-export default (env, res) => {
-  res.writeHead(200, { 'content-type': 'text/plain' });
-  res.end(`native-unmarked ${env.pathInfo}`);
+// A native app whose shape gives no hint (two parameters, not named env): only
+// --kind native (or a native: target) serves it right.
+export default (e, r) => {
+  r.writeHead(200, { 'content-type': 'text/plain' });
+  r.end(`native-unmarked ${e.pathInfo}`);
 };
