@@ -331,3 +331,25 @@ test('an upstream that dies mid-body cuts the client connection', async (t) => {
 test('upstream must be an http(s) URL', (t) => {
   t.throws(() => proxyApp({ upstream: 'ftp://example.com' }), { instanceOf: TypeError });
 });
+
+test('with compression on, a proxied text response is compressed; an already-gzipped one passes as is', async (t) => {
+  const text = 'proxied and compressed\n'.repeat(2000);
+  const gzipped = (await import('node:zlib')).gzipSync('precompressed');
+  const upstream = await withUpstream(t, (app) => {
+    app.get('/text', (_req, res) => res.type('text/plain').send(text));
+    app.get('/gz', (_req, res) => {
+      res.setHeader('content-type', 'text/plain');
+      res.setHeader('content-encoding', 'gzip');
+      res.end(gzipped);
+    });
+  });
+  const { url } = await startServer(t, { mounts: { '/p': proxyTo(t, upstream.url) }, compression: true });
+  const zlib = await import('node:zlib');
+  const res = await request(`${url}/p/text`, { headers: { 'accept-encoding': 'gzip' } });
+  t.is(res.headers['content-encoding'], 'gzip');
+  t.is(res.headers['vary'], 'Accept-Encoding');
+  t.is(zlib.gunzipSync(Buffer.from(await res.body.arrayBuffer())).toString(), text);
+  const gz = await request(`${url}/p/gz`, { headers: { 'accept-encoding': 'gzip, br' } });
+  t.is(gz.headers['content-encoding'], 'gzip');
+  t.deepEqual(Buffer.from(await gz.body.arrayBuffer()), gzipped);
+});
