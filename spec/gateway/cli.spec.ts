@@ -191,3 +191,18 @@ test.serial('an app that throws answers 500 and the error log (stderr) names the
   // The server lives on.
   t.is((await get(cli.url + '/fine')).status, 200);
 });
+
+test.serial('samples/portico.config.mjs serves the demo through the CLI', async (t) => {
+  const cli = await startCli(t, ['--config', path.join(REPO, 'samples/portico.config.mjs'), '--port', '0']);
+  t.is((await get(cli.url + '/hello')).body, 'Hello World!\n');
+  const echoed = await get(cli.url + '/echo', { method: 'POST', body: 'ping', headers: { 'content-type': 'text/plain' } });
+  t.is(echoed.body, 'ping');
+  t.is(JSON.parse((await get(cli.url + '/inspect/x')).body).pathInfo, '/x');
+  t.is((await get(cli.url + '/express/')).status, 200);
+  t.regex((await get(cli.url + '/koa/')).body, /^Hello from Koa/);
+  t.is((await get(cli.url + '/cgi-bin/hello.sh')).status, 200);
+  const home = await get(cli.url + '/');
+  t.is(home.status, 200);
+  t.regex(String(home.headers['content-type']), /^text\/html/);
+  t.is(typeof JSON.parse((await get(cli.url + '/_status')).body).requests.total, 'number');
+});
