@@ -56,7 +56,7 @@ export const buildExpressApp = (express: typeof expressModule, files: Fixtures):
   app.get('/set-cookies', (_req, res) => {
     res.cookie('plain', 'one', { path: '/', httpOnly: true });
     res.cookie('signed', 'two', { signed: true, sameSite: 'lax' });
-    res.cookie('obj', { a: 1 }, { maxAge: 60_000, expires: undefined });
+    res.cookie('obj', { a: 1 }, { expires: new Date('2030-01-01T00:00:00Z') }); // maxAge would make Expires depend on the clock
     res.clearCookie('old');
     res.send('cookies set');
   });

@@ -16,10 +16,17 @@ const json = (r: Snapshot): any => JSON.parse(Buffer.from(r.body, 'latin1').toSt
 import { buildExpressApp, makeFixtures, type Fixtures } from './express-app.js';
 
 let files: Fixtures;
+// Express logs errors that reach its final handler with console.error; keep them to check instead.
+const logged: string[] = [];
+const consoleError = console.error;
 test.before(() => {
   files = makeFixtures();
+  console.error = (...args: unknown[]) => void logged.push(args.map(String).join(' '));
 });
-test.after.always(() => fs.rmSync(files.dir, { recursive: true, force: true }));
+test.after.always(() => {
+  console.error = consoleError;
+  fs.rmSync(files.dir, { recursive: true, force: true });
+});
 
 const VERSIONS = [
   ['Express 4', express4],
@@ -117,6 +124,7 @@ const runCases = async (t: ExecutionContext, pair: Pair, mount: string): Promise
   t.is(r.status, 418);
   r = await same('/throws');
   t.is(r.status, 500);
+  t.true(logged.some((line) => line.includes('Error: thrown in a route')));
   r = await same('/missing');
   t.is(r.status, 404);
   t.regex(r.body, new RegExp(`Cannot GET ${mount}/missing`));
