@@ -206,3 +206,14 @@ test.serial('samples/portico.config.mjs serves the demo through the CLI', async 
   t.regex(String(home.headers['content-type']), /^text\/html/);
   t.is(typeof JSON.parse((await get(cli.url + '/_status')).body).requests.total, 'number');
 });
+
+test.serial('a stray asynchronous throw from an app is logged and the server keeps serving', async (t) => {
+  const file = path.join(tmp, 'stray.mjs');
+  fs.writeFileSync(file, "export const porticoKind = 'native';\nexport default () => { setTimeout(() => { throw new Error('stray throw'); }, 0); return { status: 200, body: 'answered' }; };\n");
+  const cli = await startCli(t, ['--port', '0', file]);
+  t.is((await get(cli.url + '/first')).body, 'answered');
+  const line = await cli.waitFor(/uncaught exception/);
+  t.regex(line, /stray throw/);
+  t.is((await get(cli.url + '/second')).body, 'answered');
+  t.is(cli.child.exitCode, null);
+});
