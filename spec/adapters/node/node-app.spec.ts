@@ -387,3 +387,50 @@ test('HTTP/1.0 requests see httpVersion 1.0', async (t) => {
 test('nodeApp refuses a handler that is not a function', (t) => {
   t.throws(() => nodeApp(undefined as unknown as NodeHandler), { instanceOf: TypeError });
 });
+
+test('req.pipe(res) echoes a large body with backpressure both ways', async (t) => {
+  const app = nodeApp((req, res) => {
+    res.setHeader('content-type', 'application/octet-stream');
+    req.pipe(res);
+  });
+  const { url } = await startServer(t, { app });
+  const size = 16 * 1024 * 1024;
+  const chunk = Buffer.alloc(64 * 1024);
+  for (let i = 0; i < chunk.length; i++) chunk[i] = i % 251;
+  const body = Readable.from((function* () {
+    for (let sent = 0; sent < size; sent += chunk.length) yield chunk;
+  })());
+  const res = await request(url, { method: 'PUT', body });
+  let received = 0;
+  let intact = true;
+  for await (const part of res.body) {
+    const bytes = part as Buffer;
+    for (let i = 0; i < bytes.length; i += 4099) if (bytes[i] !== ((received + i) % (64 * 1024)) % 251) intact = false;
+    received += bytes.length;
+  }
+  t.is(received, size);
+  t.true(intact);
+});
+
+test('Expect: 100-continue gets 100 once the app reads the body', async (t) => {
+  const app = nodeApp((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d: string) => (body += d));
+    req.on('end', () => res.end(`got ${body}`));
+  });
+  const { port } = await startServer(t, { app });
+  const socket = net.connect(port, '127.0.0.1');
+  socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n');
+  let text = '';
+  socket.setEncoding('latin1');
+  await new Promise<void>((resolve) => {
+    socket.on('data', (d: string) => {
+      text += d;
+      if (text === 'HTTP/1.1 100 Continue\r\n\r\n') socket.write('hello');
+      if (text.endsWith('got hello')) resolve();
+    });
+  });
+  socket.destroy();
+  t.true(text.startsWith('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n'));
+});
