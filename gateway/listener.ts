@@ -6,7 +6,8 @@
 // read off the raw socket first (gateway/proxy-protocol.ts), then the socket is
 // handed to the TLS server as if it had just been accepted, and the client
 // address travels to the Connection keyed by the raw socket's peer (the TLS
-// socket reports the same one).
+// socket reports the same one). Sockets still in their handshake or header are
+// tracked so that shutdown can drop them instead of waiting out their timeouts.
 
 import net from 'node:net';
 import tls from 'node:tls';
@@ -31,6 +32,8 @@ export interface Listener {
   server: net.Server;
   /** The TLS server, for replacing its certificate; null without TLS. */
   tls: tls.Server | null;
+  /** Destroys connections still in their TLS handshake or PROXY header (shutdown: they hold no request yet). */
+  abortOpening(): void;
 }
 
 const peerKey = (socket: net.Socket): string => `${socket.remoteAddress}|${socket.remotePort}`;
@@ -38,10 +41,27 @@ const peerKey = (socket: net.Socket): string => `${socket.remoteAddress}|${socke
 export const createListener = (options: ListenerOptions): Listener => {
   const accept = options.accept;
   const tlsServer = options.tls === undefined ? null : createTlsServer(options.tls);
+  // Accepted sockets not yet handed to `accept` (in the handshake, or before the PROXY header).
+  const opening = new Map<string, net.Socket>();
+  const track = (raw: net.Socket): void => {
+    const key = peerKey(raw);
+    opening.set(key, raw);
+    raw.once('close', () => {
+      if (opening.get(key) === raw) opening.delete(key);
+    });
+  };
+  const abortOpening = (): void => {
+    for (const raw of opening.values()) raw.destroy();
+    opening.clear();
+  };
+  tlsServer?.on('connection', track);
   if (!options.proxyProtocol) {
-    if (tlsServer === null) return { server: net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => accept(s)), tls: null };
-    tlsServer.on('secureConnection', (s: tls.TLSSocket) => accept(s));
-    return { server: tlsServer, tls: tlsServer };
+    if (tlsServer === null) return { server: net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => accept(s)), tls: null, abortOpening };
+    tlsServer.on('secureConnection', (s: tls.TLSSocket) => {
+      opening.delete(peerKey(s));
+      accept(s);
+    });
+    return { server: tlsServer, tls: tlsServer, abortOpening };
   }
   const proxyOptions = options.proxyProtocol === true ? {} : options.proxyProtocol;
   const peers = new Map<string, PeerAddress>();
@@ -49,13 +69,16 @@ export const createListener = (options: ListenerOptions): Listener => {
     const key = peerKey(s);
     const peer = peers.get(key);
     peers.delete(key);
+    opening.delete(key);
     accept(s, peer);
   });
   const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (raw) => {
+    track(raw);
     readProxyHeader(raw, proxyOptions).then(
       (peer) => {
         if (raw.destroyed) return;
         if (tlsServer === null) {
+          opening.delete(peerKey(raw));
           accept(raw, peer ?? undefined);
           raw.resume(); // the header reader paused it; a 'data' listener alone does not restart a paused socket
           return;
@@ -71,7 +94,7 @@ export const createListener = (options: ListenerOptions): Listener => {
       () => raw.destroy(),
     );
   });
-  return { server, tls: tlsServer };
+  return { server, tls: tlsServer, abortOpening };
 };
 
 const createTlsServer = (options: TlsOptions): tls.Server => {

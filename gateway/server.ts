@@ -61,6 +61,7 @@ export interface ServerAddress {
 export class Server {
   private readonly listener: net.Server;
   private readonly tlsServer: tls.Server | null;
+  private readonly abortOpening: () => void;
   private readonly connections = new Set<Connection>();
   private readonly pending = new Set<Promise<unknown>>();
   /** Sockets apps took over (WebSocket tunnels, upgrades): outside the engine, yet still the server's to end. */
@@ -108,6 +109,7 @@ export class Server {
     const listener = createListener({ tls: options.tls, proxyProtocol: options.proxyProtocol, accept });
     this.listener = listener.server;
     this.tlsServer = listener.tls;
+    this.abortOpening = listener.abortOpening;
     if (options.maxConnections !== undefined) this.listener.maxConnections = options.maxConnections;
   }
 
@@ -175,6 +177,7 @@ export class Server {
 
   private async shutdown(): Promise<void> {
     const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    this.abortOpening();
     for (const conn of this.connections) conn.shutdown();
     const deadline = this.options.shutdownTimeoutMs ?? 10_000;
     let expired = false;

@@ -300,3 +300,17 @@ backend portico_v2
   // The probes waitForPort made arrive as connections with a header and no request; none is served as one.
   t.true(entries.every((e) => e.status === 200), JSON.stringify(entries.map((e) => e.status)));
 });
+
+test('close() does not wait for a client that has not sent its PROXY header', async (t) => {
+  const { server, port } = await startServer(t, { app: whoami, proxyProtocol: { timeoutMs: 60_000 } });
+  const idle = net.connect(port, '127.0.0.1');
+  t.teardown(() => idle.destroy());
+  idle.on('error', () => {});
+  await new Promise((r) => idle.once('connect', r));
+  idle.write('PROXY TCP4 1.2.3.4'); // half a header
+  const dropped = new Promise((r) => idle.once('close', r));
+  await new Promise((r) => setTimeout(r, 100));
+  const closed = await Promise.race([server.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+  t.true(closed, 'close() resolves long before the header timeout');
+  await dropped;
+});

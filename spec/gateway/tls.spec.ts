@@ -134,3 +134,16 @@ test('reloadTls on a plain listener is an error', async (t) => {
   const { server } = await startServer(t, { app: whoami });
   t.throws(() => server.reloadTls({ key: '', cert: '' }), { message: /Not a TLS server/ });
 });
+
+test('close() does not wait for a client stuck before its TLS handshake', async (t) => {
+  const { server, port } = await startServer(t, { app: whoami, tls: { key: a.key, cert: a.cert } });
+  const net = await import('node:net');
+  const idle = net.connect(port, '127.0.0.1');
+  t.teardown(() => idle.destroy());
+  await new Promise((r) => idle.once('connect', r));
+  const dropped = new Promise((r) => idle.once('close', r));
+  await new Promise((r) => setTimeout(r, 100)); // let the server see it
+  const closed = await Promise.race([server.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 20_000))]);
+  t.true(closed, 'close() resolves long before the 120 s handshake timeout');
+  await dropped;
+});
