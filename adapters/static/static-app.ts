@@ -71,7 +71,12 @@ const serveDirectory = async (config: StaticConfig, env: Env, res: Responder, na
   }
   if (!config.listDirectories) return sendStatus(res, 404);
   const urlPath = collapseLeadingSlashes(env.scriptName + env.rawPathInfo);
-  const html = await renderListing(dir.real, urlPath, env.scriptName + env.pathInfo, config.allowDotfiles);
+  let html: string;
+  try {
+    html = await renderListing(dir.real, urlPath, env.scriptName + env.pathInfo, config.allowDotfiles);
+  } catch (err) {
+    return sendStatus(res, refusalFor(err));
+  }
   res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
   res.end(html);
 };

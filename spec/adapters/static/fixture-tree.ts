@@ -91,6 +91,10 @@ export const makeFixtureTree = (): FixtureTree => {
   link('../outside', 'link-out-dir');
   link('.env', 'link-dot.txt');
   link('missing.txt', 'dangling.txt');
+  // A sibling that is a symlink inside the root is followed.
+  put('linked.txt', COMPRESSIBLE);
+  fs.utimesSync(path.join(root, 'linked.txt'), PAST, PAST);
+  link('compressed.txt.gz', 'linked.txt.gz');
   // A sibling that leads out: the identity file must be served instead.
   put('leaky.txt', COMPRESSIBLE);
   fs.symlinkSync('../outside/secret.txt', path.join(root, 'leaky.txt.gz'));

@@ -293,6 +293,9 @@ test('a sibling that is missing, stale or leads out of the root is not served', 
   const stale = await get(url + '/stale.txt', { 'accept-encoding': 'gzip' });
   t.is(stale.headers['content-encoding'], undefined);
   t.is(stale.body.toString(), 'new content, edited after compression\n');
+  const linked = await get(url + '/linked.txt', { 'accept-encoding': 'gzip' });
+  t.is(linked.headers['content-encoding'], 'gzip', 'a sibling that is a symlink inside the root');
+  t.true(linked.body.equals(tree.files.get('/compressed.txt.gz')!));
   const leaky = await get(url + '/leaky.txt', { 'accept-encoding': 'gzip' });
   t.is(leaky.headers['content-encoding'], undefined);
   t.true(leaky.body.equals(COMPRESSIBLE));
