@@ -2,6 +2,7 @@
 // directories first, each name HTML-escaped for the text and percent-encoded for
 // the link, so a file called `<script>` or `a&b?.txt` shows and links as itself.
 // Dotfiles are left out unless the mount allows them, like the files themselves.
+// Only symlinks cost a stat each (to list a linked directory as a directory).
 
 import fsp from 'node:fs/promises';
 
@@ -14,10 +15,15 @@ export const renderListing = async (realDir: string, urlPath: string, displayPat
   const entries = await fsp.readdir(realDir, { withFileTypes: true });
   const dirs: string[] = [];
   const files: string[] = [];
+  const links: string[] = [];
   for (const entry of entries) {
     if (!allowDotfiles && entry.name.startsWith('.')) continue;
-    (entry.isDirectory() ? dirs : files).push(entry.name);
+    if (entry.isSymbolicLink()) links.push(entry.name);
+    else (entry.isDirectory() ? dirs : files).push(entry.name);
   }
+  // A symlink is listed as what it points at, so a linked directory gets its slash (no redirect).
+  const targets = await Promise.all(links.map((name) => fsp.stat(realDir + '/' + name).catch(() => null)));
+  links.forEach((name, i) => (targets[i]?.isDirectory() ? dirs : files).push(name));
   dirs.sort();
   files.sort();
   const title = escapeHtml(`Index of ${displayPath}`);

@@ -201,17 +201,17 @@ test('directory listing is off by default and, when on, escapes names and hides 
   t.true(html.includes('<a href="/browse/100%25.txt">100%.txt</a>'));
   t.true(html.includes('<a href="/browse/caf%C3%A9.txt">café.txt</a>'));
   t.true(html.includes('<a href="/browse/docs/">docs/</a>'));
+  t.true(html.includes('<a href="/browse/link-dir/">link-dir/</a>'), 'a linked directory is listed as one');
   t.false(html.includes('.env'));
   t.false(html.includes('.hidden'));
   // Every link in the listing leads to its file, except the links the mount refuses to follow.
   const refused: Record<string, number> = {
     '/browse/link-out.txt': 404,
     '/browse/link-out-absolute.txt': 404,
-    '/browse/link-out-dir': 404,
+    '/browse/link-out-dir/': 404,
     '/browse/link-dot.txt': 403,
     '/browse/dangling.txt': 404,
     '/browse/leaky.txt.gz': 404,
-    '/browse/link-dir': 301, // a symlink is listed as a name; following it redirects to the slash URL
   };
   let links = 0;
   for (const [, href] of html.matchAll(/href="([^"]+)"/g)) {
