@@ -487,6 +487,8 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
     socket.on('error', () => socket.destroy()); // an error listener must stay
     const head = this.parser.takeBuffered();
     this.handler.closed?.(this);
+    // The exchange is over for the engine: onClose listeners (access log, counters) run now.
+    res.closed();
     return { socket, head };
   }
 
