@@ -15,7 +15,7 @@ import type { App, Env, Responder } from '../env.js';
 import { buildRequest } from './build-request.js';
 import { FetchAdapterError } from './errors.js';
 import { fetchInfo } from './info.js';
-import { toFetchHandler, type FetchHandler, type FetchModule } from './module-handler.js';
+import { toFetchHandler, type AnyFetchHandler, type FetchHandler, type FetchModule } from './module-handler.js';
 import { writeResponse } from './write-response.js';
 
 export interface FetchAppOptions {
@@ -40,7 +40,10 @@ const badUrl = (res: Responder, err: unknown): void => {
   res.end(`Bad Request: ${err instanceof Error ? err.message : String(err)}\n`);
 };
 
-export const fetchApp = (handlerOrModule: FetchHandler | FetchModule, options: FetchAppOptions = {}): App => {
+/** Hosts a Fetch handler, or an object with fetch() (a Hono app), as a Portico app. */
+export function fetchApp(handler: FetchHandler, options?: FetchAppOptions): App;
+export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options?: FetchAppOptions): App;
+export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options: FetchAppOptions = {}): App {
   const handler = toFetchHandler(handlerOrModule);
   const stripPrefix = options.stripPrefix === true;
   return (env: Env, res: Responder): void | Promise<void> => {
@@ -62,4 +65,4 @@ export const fetchApp = (handlerOrModule: FetchHandler | FetchModule, options: F
     }
     throw notAResponse(result);
   };
-};
+}

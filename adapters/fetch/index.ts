@@ -2,6 +2,6 @@
 // shape of Deno.serve, Bun.serve, Cloudflare Workers and Hono's app.fetch — as
 // Portico apps. `serve({ mounts: { '/api': fetchApp(honoApp) } })`.
 export { fetchApp, type FetchAppOptions } from './fetch-app.js';
-export { toFetchHandler, isFetchApp, type FetchHandler, type FetchModule } from './module-handler.js';
+export { toFetchHandler, isFetchApp, type FetchHandler, type AnyFetchHandler, type FetchModule } from './module-handler.js';
 export type { FetchInfo } from './info.js';
 export { FetchAdapterError, type FetchAdapterErrorCode } from './errors.js';

@@ -10,9 +10,15 @@ import type { FetchInfo } from './info.js';
 /** A Fetch-style handler. `info` is also passed third, as a Workers-style context (`ctx.waitUntil`). */
 export type FetchHandler = (request: Request, info: FetchInfo, ctx: FetchInfo) => Response | Promise<Response>;
 
+/**
+ * Any `(request, ...) => Response` function: what fetchApp() accepts, whatever
+ * types its further parameters claim (Hono's are its own Bindings and ExecutionContext).
+ */
+export type AnyFetchHandler = (request: Request, ...rest: never[]) => Response | Promise<Response>;
+
 /** An object with a fetch() method: a Hono app, a Workers/Bun module's default export. */
 export interface FetchModule {
-  fetch(request: Request, info: FetchInfo, ctx: FetchInfo): Response | Promise<Response>;
+  fetch: AnyFetchHandler;
 }
 
 /** True for an object (or function) with a `fetch` method. */
@@ -21,7 +27,7 @@ export const isFetchApp = (x: unknown): x is FetchModule =>
 
 /** The handler a module default export stands for; throws ERR_NOT_FETCH_APP for anything else. */
 export const toFetchHandler = (moduleDefault: unknown): FetchHandler => {
-  if (isFetchApp(moduleDefault)) return moduleDefault.fetch.bind(moduleDefault) as FetchHandler;
+  if (isFetchApp(moduleDefault)) return moduleDefault.fetch.bind(moduleDefault) as unknown as FetchHandler;
   if (typeof moduleDefault === 'function') return moduleDefault as FetchHandler;
   throw new FetchAdapterError(
     'ERR_NOT_FETCH_APP',
