@@ -57,10 +57,21 @@ export const compress = (app: App, options: CompressionOptions = {}): App => {
     const result = app(env, wrapped);
     if (result === undefined) return;
     if (typeof (result as Promise<unknown>).then === 'function') {
-      return (result as Promise<void | AppResponse>).then((answer) => (answer === undefined ? undefined : sendResponse(wrapped, answer)));
+      return (result as Promise<void | AppResponse>).then((answer) => (answer === undefined ? undefined : respond(wrapped, answer)));
     }
-    return sendResponse(wrapped, result as AppResponse);
+    return respond(wrapped, result as AppResponse);
   };
+};
+
+/** Writes a returned response through the wrapper: synchronously when complete (no promise hop), else streamed. */
+const respond = (res: Responder, answer: AppResponse): Promise<void> | undefined => {
+  const body = answer.body;
+  if (body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array) {
+    res.writeHead(answer.status, answer.headers);
+    res.end(body ?? undefined, answer.trailers);
+    return undefined;
+  }
+  return sendResponse(res, answer);
 };
 
 type Fields = Array<[string, string]>;
