@@ -8,6 +8,9 @@ import { staticApp } from 'portico/static';
 import { cgiApp } from 'portico/cgi';
 import express from './express.mjs';
 import koa from './koa.mjs';
+import { fetchApp } from 'portico/fetch';
+import hono from './hono.mjs';
+import fetchHandler from './fetch.mjs';
 
 export const mounts = {
   '/hello': hello,
@@ -15,6 +18,8 @@ export const mounts = {
   '/inspect': inspect,
   '/express': express,
   '/koa': koa,
+  '/hono': fetchApp(hono, { stripPrefix: true }),
+  '/fetch': fetchApp(fetchHandler),
   '/cgi-bin': cgiApp({ root: new URL('./cgi-bin', import.meta.url).pathname }),
   '/': staticApp({ root: new URL('./public', import.meta.url).pathname }),
 };
