@@ -11,3 +11,4 @@ export { Connection, type ConnectionHandler, type ConnectionInfo, type Connectio
 export { Sweeper } from './sweeper.js';
 export { isToken, isFieldValue } from './chars.js';
 export { httpDate } from './http-date.js';
+export { BadPathError, decodeSegment, normalizePath, skipSegments, type NormalizedPath } from './request-path.js';

@@ -4,10 +4,9 @@
 // lives on; one that fails after the head went out has its connection cut, so
 // the client sees a truncated response. Either way the error log names the mount.
 
-import { HttpError, type Connection, type ConnectionHandler, type OutgoingResponse, type RequestBody, type RequestHead } from '../core/index.js';
+import { BadPathError, normalizePath, skipSegments, HttpError, type Connection, type ConnectionHandler, type OutgoingResponse, type RequestBody, type RequestHead } from '../core/index.js';
 import type { App, AppResponse, Env } from '../adapters/env.js';
 import { sendResponse } from '../adapters/respond.js';
-import { BadPathError, normalizePath, skipSegments } from './path.js';
 import { type ErrorInfo, type ErrorPages, renderErrorPage } from './error-pages.js';
 import type { Router } from './router.js';
 import type { Logger } from './log.js';

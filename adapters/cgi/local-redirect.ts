@@ -7,47 +7,19 @@
 // (segment by segment, "%2F" and "%25" kept encoded, never above "/"), and the
 // new request carries the original fields minus those describing a body.
 
-import { RequestBody } from '../../core/index.js';
+import { BadPathError, RequestBody, normalizePath, skipSegments, type NormalizedPath } from '../../core/index.js';
 import type { Env } from '../env.js';
 
-const KEEP_ENCODED = /%2[fF5]/g;
 const BODY_FIELDS = new Set(['content-length', 'content-type', 'transfer-encoding', 'content-encoding']);
 
-const decodeSegment = (segment: string): string | null => {
-  if (segment.indexOf('%') === -1) return segment;
-  try {
-    const decoded = decodeURIComponent(segment.replace(KEEP_ENCODED, (m) => '%25' + m.slice(1).toUpperCase()));
-    return decoded.indexOf('\0') === -1 ? decoded : null;
-  } catch {
-    return null;
-  }
-};
-
 /** Decoded and raw forms of a normalised path, or null when it cannot be decoded. */
-export const normalizeLocalPath = (raw: string): { path: string; rawPath: string } | null => {
-  const segments = raw.split('/');
-  const decoded: string[] = [];
-  const encoded: string[] = [];
-  const last = segments.length - 1;
-  for (let i = 1; i <= last; i++) {
-    const segment = segments[i]!;
-    const d = decodeSegment(segment);
-    if (d === null) return null;
-    if (d === '.' || d === '..') {
-      if (d === '..') {
-        decoded.pop();
-        encoded.pop();
-      }
-      if (i === last) {
-        decoded.push('');
-        encoded.push('');
-      }
-      continue;
-    }
-    decoded.push(d);
-    encoded.push(segment);
+export const normalizeLocalPath = (raw: string): NormalizedPath | null => {
+  try {
+    return normalizePath(raw);
+  } catch (err) {
+    if (err instanceof BadPathError) return null;
+    throw err;
   }
-  return { path: '/' + decoded.join('/'), rawPath: '/' + encoded.join('/') };
 };
 
 /** The env of the GET that `location` asks for, or null when it is not under this mount. */
@@ -82,12 +54,3 @@ export const redirectEnv = (env: Env, location: string): Env | null => {
   };
 };
 
-const skipSegments = (rawPath: string, segments: number): string => {
-  let at = 0;
-  for (let k = 0; k < segments; k++) {
-    const next = rawPath.indexOf('/', at + 1);
-    if (next === -1) return '';
-    at = next;
-  }
-  return rawPath.slice(at);
-};

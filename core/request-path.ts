@@ -1,4 +1,5 @@
-// Request paths, decoded once and normalised before routing. Each segment is
+// Request paths, decoded once and normalised before routing (the gateway) or a
+// CGI local redirect (the cgi adapter). Each segment is
 // percent-decoded on its own, so "%2F" cannot split a segment (it stays "%2F",
 // and "%25" stays "%25" so the result is unambiguous); "." and ".." segments,
 // encoded or not, are resolved (RFC 3986 §5.2.4) and never climb above "/".

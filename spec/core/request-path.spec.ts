@@ -1,9 +1,9 @@
-// Path normalisation before routing (gateway/path.ts): per-segment decoding
+// Path normalisation before routing (core/request-path.ts): per-segment decoding
 // that keeps "%2F" and "%25" encoded, dot-segments resolved without climbing
 // above "/", the raw form kept alongside, and 400s for bad escapes and NUL.
 
 import test from 'ava';
-import { BadPathError, decodeSegment, normalizePath, skipSegments } from '../../gateway/path.js';
+import { BadPathError, decodeSegment, normalizePath, skipSegments } from '../../core/request-path.js';
 
 test('normalizePath', (t) => {
   const cases: Array<[string, string, string]> = [
