@@ -11,6 +11,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExecutionContext } from 'ava';
 import { request } from 'undici';
+import { exchange, type ExchangeOptions } from '../../helpers/raw-client.js';
+import type { RawResponse } from '../../helpers/response-reader.js';
 import { startServer } from '../../helpers/server.js';
 import { nodeApp, type NodeHandler } from '../../../adapters/node/index.js';
 import type { App } from '../../../gateway/index.js';
@@ -81,4 +83,27 @@ export const assertSame = async (t: ExecutionContext, pair: Pair, path: string, 
   const actual = await snapshot(pair.portico + path, req);
   t.deepEqual(actual, expected, `${req.method ?? 'GET'} ${path}`);
   return actual;
+};
+
+export const portOf = (url: string): number => Number(new URL(url).port);
+
+/** A raw response without the fields peers.ts leaves out, fields sorted. */
+export const normalize = (r: RawResponse | undefined) =>
+  r && {
+    status: r.status,
+    headers: r.headers.filter(([n]) => !IGNORED_FIELDS.has(n)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    body: r.body.toString('latin1'),
+    framing: r.framing,
+    trailers: r.trailers,
+  };
+
+/** The same raw request to node:http and to Portico; equal responses, framing included. */
+export const rawSame = async (t: ExecutionContext, handler: NodeHandler, raw: string, options: ExchangeOptions = {}) => {
+  const pair = await startPair(t, handler);
+  const expected = await exchange(portOf(pair.node), raw, options);
+  const actual = await exchange(portOf(pair.portico), raw, options);
+  t.true(actual.responses.length > 0);
+  t.deepEqual(actual.responses.map(normalize), expected.responses.map(normalize));
+  t.deepEqual(pair.errors, []);
+  return actual.responses;
 };

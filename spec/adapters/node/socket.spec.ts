@@ -1,0 +1,40 @@
+// The Portico-owned socket under req and res: the connection's addresses, and
+// destroy() that really cuts an unfinished response.
+
+import net from 'node:net';
+import test from 'ava';
+import { nodeApp, type NodeHandler } from '../../../adapters/node/index.js';
+import { startServer } from '../../helpers/server.js';
+import { exchange } from '../../helpers/raw-client.js';
+import { portOf, startPair } from './peers.js';
+
+test('the socket carries the connection\'s addresses', async (t) => {
+  const app = nodeApp((req, res) => {
+    const s = req.socket;
+    res.end(JSON.stringify({ remotePort: s.remotePort, localPort: s.localPort, address: s.address(), remoteAddress: s.remoteAddress }));
+  });
+  const { port } = await startServer(t, { app });
+  const client = net.connect(port, '127.0.0.1');
+  await new Promise((r) => client.once('connect', r));
+  client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  const [data] = (await new Promise((r) => client.once('data', (d) => r([d])))) as [Buffer];
+  const clientPort = client.localPort;
+  client.destroy();
+  const seen = JSON.parse(data.toString().split('\r\n\r\n')[1]!);
+  t.deepEqual(seen, { remotePort: clientPort, localPort: port, address: { address: '127.0.0.1', family: 'IPv4', port }, remoteAddress: '127.0.0.1' });
+});
+
+test('socket.destroy() after the head cuts the response (finalhandler\'s way of failing late)', async (t) => {
+  const handler: NodeHandler = (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.write('start of a body');
+    setTimeout(() => req.socket.destroy(), 10);
+  };
+  const pair = await startPair(t, handler);
+  for (const base of [pair.node, pair.portico]) {
+    const r = await exchange(portOf(base), 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    t.true(r.closed);
+    t.is(r.responses.length, 0); // the chunked body never ends
+    t.regex(r.rest.toString(), /start of a body/);
+  }
+});
