@@ -1,6 +1,6 @@
 // Every startup error of the CLI is exactly one line on stderr, starting
 // "portico: ", naming what is wrong, and exit status 2: never a stack trace.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -15,8 +15,8 @@ const write = (name: string, text: string): string => {
   return p;
 };
 
-const failsWith = test.macro(async (t, args: string[] | (() => Promise<string[]>), expected: RegExp) => {
-  const argv = typeof args === 'function' ? await args() : args;
+const failsWith = test.macro(async (t, args: string[] | ((t: ExecutionContext) => Promise<string[]>), expected: RegExp) => {
+  const argv = typeof args === 'function' ? await args(t) : args;
   const r = await runCliToEnd(argv);
   t.is(r.status, 2, `stderr: ${r.stderr.join('\n')}`);
   t.is(r.stderr.length, 1, `exactly one line, got:\n${r.stderr.join('\n')}`);
@@ -65,26 +65,26 @@ test('--config mount target missing', failsWith, async () => ['--config', write(
 test('--config module without default export', failsWith, ['--config', `${FIX}/no-default.mjs`], /no-default\.mjs: has no default export/);
 test('--config module that throws', failsWith, ['--config', `${FIX}/throws.mjs`], /throws\.mjs: cannot load \(this module fails to load\)/);
 
-test('port already in use', failsWith, async () => {
+test('port already in use', failsWith, async (t) => {
   const blocker = net.createServer();
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   const port = (blocker.address() as net.AddressInfo).port;
-  setTimeout(() => blocker.close(), 15_000).unref();
+  t.teardown(() => void blocker.close());
   return ['--port', String(port), `${FIX}/native.mjs`];
 }, /port \d+ on 127\.0\.0\.1 is already in use/);
 
-test('unix socket path already in use', failsWith, async () => {
+test('unix socket path already in use', failsWith, async (t) => {
   const sock = path.join(tmp, 'busy.sock');
   const blocker = net.createServer();
   await new Promise<void>((resolve) => blocker.listen(sock, resolve));
-  setTimeout(() => blocker.close(), 15_000).unref();
+  t.teardown(() => void blocker.close());
   return ['--socket', sock, `${FIX}/native.mjs`];
 }, /socket .*busy\.sock is already in use/);
 
-test('--workers: port in use is still one line', failsWith, async () => {
+test('--workers: port in use is still one line', failsWith, async (t) => {
   const blocker = net.createServer();
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   const port = (blocker.address() as net.AddressInfo).port;
-  setTimeout(() => blocker.close(), 20_000).unref();
+  t.teardown(() => void blocker.close());
   return ['--workers', '2', '--port', String(port), `${FIX}/native.mjs`];
 }, /port \d+ on 127\.0\.0\.1 is already in use/);

@@ -101,11 +101,30 @@ export const stopCli = async (run: CliRun, graceMs = 15_000): Promise<number | s
   return run.exited;
 };
 
+// Short runs are many (one per error path); on a loaded machine dozens of node
+// processes starting at once each take longer than a timeout, so at most a few
+// run at a time.
+const MAX_SHORT_RUNS = 3;
+let shortRuns = 0;
+const queue: Array<() => void> = [];
+const acquire = (): Promise<void> =>
+  shortRuns < MAX_SHORT_RUNS ? (shortRuns++, Promise.resolve()) : new Promise((resolve) => queue.push(resolve));
+const release = (): void => {
+  const next = queue.shift();
+  if (next) next();
+  else shortRuns--;
+};
+
 /** Runs the CLI to completion (for errors, --help, --version). */
 export const runCliToEnd = async (args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) => {
-  const run = runCli(args, options);
-  const timer = setTimeout(() => run.child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
-  const status = await run.exited;
-  clearTimeout(timer);
-  return { status, stdout: run.stdout, stderr: run.stderr };
+  await acquire();
+  try {
+    const run = runCli(args, options);
+    const timer = setTimeout(() => run.child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+    const status = await run.exited;
+    clearTimeout(timer);
+    return { status, stdout: run.stdout, stderr: run.stderr };
+  } finally {
+    release();
+  }
 };
