@@ -237,7 +237,7 @@ export interface SendOptions {
 
 /** Writes `data` (at `cuts`, or one byte per write) and collects what the server answers. */
 export const sendRaw = (port: number, data: Buffer, cuts: readonly number[] | 'bytes', options: SendOptions): Promise<WireResult> => {
-  const { halfClose = false, responses: wanted, expectClose, headRequests, timeoutMs = 10_000 } = options;
+  const { halfClose = false, responses: wanted, expectClose, headRequests, timeoutMs = 20_000 } = options;
   const pieces = cuts === 'bytes' ? piecesAt(data, Array.from({ length: data.length }, (_, i) => i)) : piecesAt(data, cuts);
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
