@@ -43,3 +43,16 @@ test('an idle CLI exits 0 on SIGTERM promptly', async (t) => {
   t.is(await cli.exited, 0);
   t.true(Date.now() - started < 8_000);
 });
+
+test('a second signal stops waiting for the drain and exits 1', async (t) => {
+  const cli = await startCli(t, ['--port', '0', `${FIX}/slow.mjs`]);
+  const pending = request(`${cli.url}/long?ms=20000`)
+    .then((r) => r.body.text())
+    .catch(() => 'cut');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  cli.child.kill('SIGINT');
+  await cli.waitFor(/SIGINT: draining 1 connections/);
+  cli.child.kill('SIGINT');
+  t.is(await cli.exited, 1);
+  t.is(await pending, 'cut');
+});

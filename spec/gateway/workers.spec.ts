@@ -4,7 +4,7 @@
 import test from 'ava';
 import path from 'node:path';
 import { request } from 'undici';
-import { REPO, startCli } from '../helpers/cli.js';
+import { REPO, startCli, stopCli } from '../helpers/cli.js';
 
 const FIX = path.join(REPO, 'spec/gateway/cli-fixtures');
 
@@ -81,4 +81,44 @@ test('a worker stopped with SIGTERM on its own is replaced too (recycling a work
   const after = await collectPids(cli.url, 2, 200);
   t.is(after.size, 2);
   t.false(after.has(recycled));
+});
+
+test('--workers 2 --access-log FILE: every worker appends whole lines; SIGUSR1 reaches them all', async (t) => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-workers-log-'));
+  const file = path.join(dir, 'access.log');
+  const cli = await startCli(t, ['--workers', '2', '--port', '0', '--access-log', file, '--log-format', 'json', `${FIX}/native.mjs`]);
+  const pids = new Set<number>();
+  for (let i = 0; i < 40; i++) pids.add(await workerPid(cli.url));
+  const read = (p: string): Array<{ target: string; status: number }> =>
+    fs.existsSync(p) ? fs.readFileSync(p, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  for (let i = 0; i < 100 && read(file).length < 40; i++) await new Promise((r) => setTimeout(r, 20));
+  t.is(read(file).length, 40);
+  t.true(read(file).every((e) => e.status === 200 && e.target === '/'));
+  // Rotate: both workers must reopen, so after enough requests both write to the new file.
+  fs.renameSync(file, file + '.1');
+  cli.child.kill('SIGUSR1');
+  await new Promise((r) => setTimeout(r, 500));
+  for (let i = 0; i < 40; i++) await workerPid(cli.url);
+  t.is(await stopCli(cli), 0);
+  t.is(read(file).length, 40, 'every request after the rotation is in the new file');
+  t.is(read(file + '.1').length, 40);
+  t.true(pids.size === 2);
+});
+
+test('--workers: a second SIGTERM stops waiting for the drain and exits 1', async (t) => {
+  const cli = await startCli(t, ['--workers', '2', '--port', '0', `${FIX}/slow.mjs`]);
+  const pending = request(`${cli.url}/long?ms=20000`, { reset: true })
+    .then((r) => r.body.text())
+    .catch(() => 'cut');
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const started = Date.now();
+  cli.child.kill('SIGTERM');
+  await cli.waitFor(/SIGTERM: draining/);
+  cli.child.kill('SIGTERM');
+  t.is(await cli.exited, 1);
+  t.true(Date.now() - started < 15_000);
+  // The forced exit cut the slow response short.
+  t.is(await pending, 'cut');
 });
