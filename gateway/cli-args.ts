@@ -14,7 +14,7 @@ Serves MODULE (an app: Fetch handler, { fetch } object, (req, res) function,
 Express, Koa or Connect app, or a native Portico app) at "/", and any --mount.
 
 Options:
-  -p, --port PORT            TCP port (default 8080; 0 picks a free one)
+  -p, --port PORT            TCP port (default: $PORT, else 8080; 0 picks a free one)
       --host HOST            address to bind (default 127.0.0.1; 0.0.0.0 for all)
       --socket PATH          listen on a Unix socket instead of TCP
   -m, --mount PREFIX=TARGET  mount TARGET at PREFIX (repeatable). TARGET is an app

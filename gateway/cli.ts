@@ -44,7 +44,13 @@ const readConfig = async (argv: readonly string[]): Promise<PorticoConfig | 'don
   }
   const flags = validateConfig(args.options, cliLabel, process.cwd());
   const file = args.configFile === undefined ? {} : await loadConfigFile(args.configFile);
-  return mergeConfig(file, flags);
+  const config = mergeConfig(file, flags);
+  // PORT (as PaaS hosts set it) when neither the flags nor the file chose a port or socket.
+  const envPort = process.env['PORT'];
+  if (config.port === undefined && config.path === undefined && config.socket === undefined && envPort !== undefined && envPort !== '') {
+    config.port = validateConfig({ port: envPort }, () => 'PORT (environment)', process.cwd()).port;
+  }
+  return config;
 };
 
 /** One server process (alone, or a cluster worker). */
@@ -59,7 +65,8 @@ const serveOne = async (config: PorticoConfig): Promise<void> => {
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (++signals > 1) process.exit(1); // a second Ctrl-C: stop waiting
-    if (!cluster.isWorker) err(`portico: ${signal}: draining ${server.connectionCount} connections`);
+    const n = server.connectionCount;
+    if (!cluster.isWorker) err(`portico: ${signal}: draining ${n} connection${n === 1 ? '' : 's'}`);
     stop().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -89,7 +89,8 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
         resolve(1);
         return;
       }
-      options.log(`portico: ${signal}: draining ${Object.keys(cluster.workers ?? {}).length} workers`);
+      const n = Object.keys(cluster.workers ?? {}).length;
+      options.log(`portico: ${signal}: draining ${n} worker${n === 1 ? '' : 's'}`);
       stopAll('SIGTERM');
       if (Object.keys(cluster.workers ?? {}).length === 0) resolve(0);
     };

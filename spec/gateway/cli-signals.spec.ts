@@ -51,7 +51,7 @@ test('a second signal stops waiting for the drain and exits 1', async (t) => {
     .catch(() => 'cut');
   await new Promise((resolve) => setTimeout(resolve, 300));
   cli.child.kill('SIGINT');
-  await cli.waitFor(/SIGINT: draining 1 connections/);
+  await cli.waitFor(/SIGINT: draining 1 connection$/);
   cli.child.kill('SIGINT');
   t.is(await cli.exited, 1);
   t.is(await pending, 'cut');

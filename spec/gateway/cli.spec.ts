@@ -217,3 +217,17 @@ test.serial('a stray asynchronous throw from an app is logged and the server kee
   t.is((await get(cli.url + '/second')).body, 'answered');
   t.is(cli.child.exitCode, null);
 });
+
+test.serial('PORT from the environment is the default port; --port and the config file win over it', async (t) => {
+  const probe = http.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const fromEnv = await startCli(t, [`${FIX}/native.mjs`], { env: { PORT: String(port) } });
+  t.is(fromEnv.port, port);
+  const fromFlag = await startCli(t, ['--port', '0', `${FIX}/native.mjs`], { env: { PORT: String(port) } });
+  t.not(fromFlag.port, port);
+  const bad = await runCliToEnd([`${FIX}/native.mjs`], { env: { PORT: 'http' } });
+  t.is(bad.status, 2);
+  t.deepEqual(bad.stderr, ['portico: PORT (environment) must be an integer from 0 to 65535, got "http"']);
+});
