@@ -10,6 +10,7 @@ import { nodeApp, type NodeHandler } from '../../../adapters/node/index.js';
 import { startServer } from '../../helpers/server.js';
 import { exchange } from '../../helpers/raw-client.js';
 import { request } from 'undici';
+import express from 'express';
 import { startNodeServer } from './peers.js';
 
 /** Sends a POST declaring `declared` body bytes but sending 4, waits for the first response bytes, then resets. */
@@ -98,4 +99,28 @@ test('req.pipe(res) echoes a large body with backpressure both ways', async (t) 
   }
   t.is(received, size);
   t.true(intact);
+});
+
+test('one keep-alive connection serves Express requests that read, ignore or lack a body', async (t) => {
+  const app = express();
+  app.post('/json', express.json(), (req, res) => res.json(req.body));
+  app.post('/ignored', (_req, res) => res.send('did not read it'));
+  app.get('/', (_req, res) => res.send('root'));
+  const { port } = await startServer(t, { app: nodeApp(app) });
+  const body = '{"k":"v"}';
+  const raw =
+    'GET / HTTP/1.1\r\nHost: x\r\n\r\n' +
+    `POST /json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}` +
+    'POST /ignored HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nabcde' +
+    'GET /missing HTTP/1.1\r\nHost: x\r\n\r\n' +
+    'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
+  const r = await exchange(port, raw, { expectResponses: 5, settleMs: 100 });
+  t.deepEqual(r.responses.map((x) => [x.status, x.body.toString().slice(0, 15)]), [
+    [200, 'root'],
+    [200, '{"k":"v"}'],
+    [200, 'did not read it'],
+    [404, '<!DOCTYPE html>'],
+    [200, 'root'],
+  ]);
+  t.false(r.closed);
 });
