@@ -51,7 +51,7 @@ const writeAll = async (socket: net.Socket, data: Buffer, split: Split): Promise
 
 export const exchange = (port: number, request: Buffer | string, options: ExchangeOptions = {}): Promise<ExchangeResult> => {
   const data = typeof request === 'string' ? Buffer.from(request, 'latin1') : request;
-  const { split = 'whole', expectResponses = 1, settleMs = 50, timeoutMs = 5000, halfClose = false } = options;
+  const { split = 'whole', expectResponses = 1, settleMs = 50, timeoutMs = 20_000, halfClose = false } = options;
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];
