@@ -66,6 +66,10 @@ export class RequestParser {
   private bodyBytes = 0;
   private chunked: ChunkedDecoder | null = null;
   private readonly field: FieldLine = { name: '', value: '' };
+  /** The request line of the head being read, parsed once its CRLF arrived. */
+  private method = '';
+  private target = '';
+  private versionMinor: 0 | 1 = 1;
   /** Body limit for the current message; the server may lower it per request. */
   bodyLimit: number;
 
@@ -182,6 +186,9 @@ export class RequestParser {
       const lineEnd = lf - 1 - base; // relative, excluding CR
       if (this.lineEnds.length === 0) {
         if (lineEnd > this.limits.maxRequestLineBytes) throw uriTooLong();
+        // Checked as soon as it is complete: an HTTP/0.9 client ("GET /\r\n") or a
+        // garbage line gets its 400/505 now, not a 408 once the head timeout expires.
+        this.parseRequestLine(buf, base, base + lineEnd);
       } else if (lineEnd === this.lineStart) {
         // The empty line: the head is complete.
         const headEnd = lf + 1;
@@ -206,23 +213,29 @@ export class RequestParser {
     return null;
   }
 
-  private buildHead(buf: Buffer, base: number): RequestHead {
-    const lineEnds = this.lineEnds;
-    // Request line: method SP request-target SP HTTP-version (RFC 9112 §3).
-    const lineEnd = base + lineEnds[0]!;
-    let i = base;
+  /** Request line: method SP request-target SP HTTP-version (RFC 9112 §3); kept for buildHead. */
+  private parseRequestLine(buf: Buffer, start: number, lineEnd: number): void {
+    let i = start;
     while (i < lineEnd && TCHAR[buf[i]!] === 1) i++;
-    if (i === base || buf[i] !== SP) {
-      throw badRequest(i === base || i === lineEnd ? 'ERR_BAD_REQUEST_LINE' : 'ERR_BAD_METHOD', 'Invalid method or request line');
+    if (i === start || buf[i] !== SP) {
+      throw badRequest(i === start || i === lineEnd ? 'ERR_BAD_REQUEST_LINE' : 'ERR_BAD_METHOD', 'Invalid method or request line');
     }
-    const method = internMethod(buf, base, i);
+    this.method = internMethod(buf, start, i);
     const targetStart = ++i;
     while (i < lineEnd && TARGET_CHAR[buf[i]!] === 1) i++;
     if (i === targetStart || i === lineEnd || buf[i] !== SP) {
       throw badRequest(i === lineEnd ? 'ERR_BAD_REQUEST_LINE' : 'ERR_BAD_TARGET', 'Invalid request target or request line');
     }
-    const target = latin1(buf, targetStart, i);
-    const versionMinor = parseVersion(buf, i + 1, lineEnd);
+    this.target = latin1(buf, targetStart, i);
+    this.versionMinor = parseVersion(buf, i + 1, lineEnd);
+  }
+
+  private buildHead(buf: Buffer, base: number): RequestHead {
+    const lineEnds = this.lineEnds;
+    const lineEnd = base + lineEnds[0]!;
+    const method = this.method;
+    const target = this.target;
+    const versionMinor = this.versionMinor;
 
     const headers = newHeaderMap();
     const rawHeaders: string[] = [];
