@@ -143,7 +143,7 @@ const idle = async (server: ServerProcess, urlPath: string, options: BenchOption
   await sleep(500);
   const before = server.memoryKiB('VmRSS')!;
   const count = options.idleConnections;
-  const client = spawnPinned(LOAD_CORE, [process.execPath, path.join(CLIENTS_DIR, 'idle-client.mjs'), String(server.port), urlPath, String(count), '200']);
+  const client = spawnPinned(LOAD_CORE, [process.execPath, path.join(CLIENTS_DIR, 'idle-client.mjs'), String(server.port), urlPath, String(count), '500']);
   try {
     const line = await new Promise<string>((resolve, reject) => {
       let out = '';

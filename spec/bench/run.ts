@@ -49,9 +49,10 @@ const main = async (): Promise<void> => {
   for (const scenario of scenarios) {
     console.log(`\n${scenario.title}`);
     for (const cell of scenario.cells) {
+      const cellStarted = Date.now();
       const result = await runCell(scenario, cell, context);
       results.push(result);
-      console.log(resultsTable([result], 'text').split('\n')[2]);
+      console.log(`${resultsTable([result], 'text').split('\n')[2]}  [${((Date.now() - cellStarted) / 1000).toFixed(1)} s]`);
     }
   }
   const elapsedSeconds = (Date.now() - started) / 1000;

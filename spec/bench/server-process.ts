@@ -122,7 +122,7 @@ export class ServerProcess {
   }
 
   /** Waits (up to `maxMs`) until the server stops burning CPU, e.g. on the backlog a warm-up left. */
-  async quiet(maxMs = 5_000): Promise<void> {
+  async quiet(maxMs = 3_000): Promise<void> {
     const deadline = Date.now() + maxMs;
     let last = this.cpuSeconds();
     while (last !== undefined && Date.now() < deadline) {
