@@ -381,7 +381,8 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
       this.body?.fail(err);
       current.closed(err);
     }
-    const res = new OutgoingResponse(this, this.head?.versionMinor ?? 1, false);
+    // An error in a HEAD exchange (stalled body, response timeout) gets no body either (RFC 9110 §9.3.2).
+    const res = new OutgoingResponse(this, this.head?.versionMinor ?? 1, current !== null && this.head?.method === 'HEAD');
     this.res = null;
     this.respondWithError(res, err);
   }
