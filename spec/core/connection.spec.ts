@@ -137,6 +137,17 @@ test('a stalled body the app waits for: 408 and the close', async (t) => {
   t.deepEqual(s.responses().map((r) => r.status), [408]);
 });
 
+test('an error answering a HEAD request has no body either', async (t) => {
+  const { port } = await startServer(t, { app: echo, timeouts: { bodyMs: 300 } });
+  const s = await openSession(port);
+  await s.send('HEAD / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+  await s.waitClosed(5000);
+  const text = s.received.toString('latin1');
+  t.true(text.startsWith('HTTP/1.1 408 Request Timeout\r\n'));
+  t.true(text.endsWith('\r\n\r\n'), 'nothing after the head');
+  t.regex(text, /\r\nContent-Length: [1-9]/i, 'the length GET would get');
+});
+
 test('a stalled body the app left unread: the connection ends after its response', async (t) => {
   const { port } = await startServer(t, { app: () => ({ status: 202, body: 'ok' }), timeouts: { bodyMs: 300 } });
   const s = await openSession(port);
