@@ -109,6 +109,47 @@ test('a browser gets the live HTML page at the same path', async (t) => {
   await below.body.text();
 });
 
+test('the HTML page script runs: it polls the JSON and fills the table and the chart', async (t) => {
+  const vm = await import('node:vm');
+  const cli = await startCli(t, ['--port', '0', '--status', '/_status', `${FIX}/native.mjs`]);
+  const html = await (await request(cli.url + '/_status', { headers: { accept: 'text/html' } })).body.text();
+  const script = /<script>([\s\S]*)<\/script>/.exec(html)![1]!;
+  // A minimal browser: the elements the script touches, fetch() against the real server, a 2D context that records lines.
+  const elements: Record<string, { textContent: string; innerHTML: string; width: number; height: number; getContext(): unknown }> = {};
+  const lines: number[] = [];
+  const ctx = { clearRect() {}, beginPath() {}, moveTo() {}, lineTo: () => lines.push(1), stroke() {}, fillText() {}, strokeStyle: '' };
+  const el = (id: string) => (elements[id] ??= { textContent: '', innerHTML: '', width: 600, height: 120, getContext: () => ctx });
+  const intervals: Array<() => void> = [];
+  const sandbox = {
+    document: { getElementById: el },
+    location: { pathname: '/_status' },
+    fetch: (p: string, init: { headers: Record<string, string> }) =>
+      request(cli.url + p, { headers: init.headers }).then(async (r) => ({ json: () => r.body.json() })),
+    setInterval: (fn: () => void) => intervals.push(fn),
+    Math,
+  };
+  vm.runInNewContext(script, sandbox);
+  for (let i = 0; i < 100 && el('t').innerHTML === ''; i++) await new Promise((r) => setTimeout(r, 20));
+  t.regex(el('who').textContent, /^pid \d+, up \d+ s$/);
+  t.regex(el('t').innerHTML, /<tr><th>Requests<\/th><td>\d+<\/td><\/tr>/);
+  t.regex(el('t').innerHTML, /<tr><th>CGI programs running<\/th><td>-<\/td><\/tr>/);
+  t.is(el('err').textContent, '');
+  // Each later poll adds a rate (requests since the previous one); two rates make the first line segment.
+  t.is(intervals.length, 1);
+  const polled = async (): Promise<void> => {
+    const before = el('who').textContent;
+    intervals[0]!();
+    for (let i = 0; i < 100 && el('who').textContent === before; i++) await new Promise((r) => setTimeout(r, 20));
+  };
+  await new Promise((r) => setTimeout(r, 1100)); // let uptime tick so each poll changes the text
+  await polled();
+  t.is(lines.length, 0, 'one rate: nothing to connect yet');
+  await new Promise((r) => setTimeout(r, 1100));
+  await polled();
+  t.true(lines.length >= 1, 'two rates: a line segment');
+  t.is(el('err').textContent, '');
+});
+
 test('in-flight CGI programs are counted while they run', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-status-cgi-'));
   const script = path.join(dir, 'slow.sh');

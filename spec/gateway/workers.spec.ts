@@ -31,7 +31,7 @@ const collectPids = async (url: string, want: number, tries = 60): Promise<Set<n
 };
 
 test('--workers 2 serves from two processes and survives a killed worker', async (t) => {
-  const cli = await startCli(t, ['--workers', '2', '--port', '0', `${FIX}/native.mjs`]);
+  const cli = await startCli(t, ['-w', '2', '--port', '0', `${FIX}/native.mjs`]);
   t.regex(cli.stdout[0]!, /listening on http:\/\/127\.0\.0\.1:\d+ \(2 workers, primary pid \d+\)/);
   const pids = await collectPids(cli.url, 2);
   t.is(pids.size, 2, 'both workers answer');
