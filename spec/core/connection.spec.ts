@@ -112,12 +112,12 @@ test('slowloris: a head not complete within headersMs gets 408, then the close',
 
 test('an idle keep-alive connection is closed after keepAliveMs', async (t) => {
   // Generous: on a loaded machine a short keep-alive could expire before the request is read.
-  const { port, server } = await startServer(t, { app: echo, timeouts: { keepAliveMs: 1000 } });
+  const { port, server } = await startServer(t, { app: echo, timeouts: { keepAliveMs: 2000 } });
   const s = await openSession(port);
   await s.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   await s.waitFor(finalResponses(1));
   t.false(s.closed);
-  await s.waitClosed(10_000);
+  await s.waitClosed(15_000);
   for (let i = 0; i < 100 && server.connectionCount > 0; i++) await delay(20);
   t.is(server.connectionCount, 0);
 });
@@ -287,7 +287,7 @@ test('an app that ignores backpressure is cut off at maxUnsentBytes', async (t) 
   await s.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   await delay(300);
   s.socket.resume();
-  await s.waitClosed(10_000);
+  await s.waitClosed(15_000);
   t.true(aborted);
   t.true(writes < 400, `stopped after ${writes} writes`);
   t.is(s.responses().length, 0, 'the client sees a truncated response');
