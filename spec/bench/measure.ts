@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { BenchOptions } from './options.js';
 import type { Cell, Expectation, Scenario } from './scenarios.js';
-import { ServerProcess, Unavailable } from './server-process.js';
+import { CLOCK_TICKS, ServerProcess, Unavailable } from './server-process.js';
 import { runWrk } from './wrk.js';
 import { CLIENTS_DIR } from './paths.js';
 import { LOAD_CORE, SERVER_CORE, runPinned, spawnPinned } from './pinned.js';
@@ -176,8 +176,9 @@ const spawnLoop = async (script: string, concurrency: number, options: BenchOpti
     SERVER_CORE,
     [process.execPath, path.join(CLIENTS_DIR, 'spawn-loop.mjs'), script, String(options.seconds * 1000), String(concurrency)],
     options.seconds * 1000 + 30_000,
+    { env: { BENCH_CLK_TCK: String(CLOCK_TICKS) } },
   );
   if (run.code !== 0) throw new Error(`spawn loop failed: ${run.stderr.trim()}`);
-  const { perSec } = JSON.parse(run.stdout) as { perSec: number };
-  return { rps: perSec, note: 'spawns/s, no HTTP' };
+  const { perSec, perCpuSecond } = JSON.parse(run.stdout) as { perSec: number; perCpuSecond: number };
+  return { rps: perSec, perCpuSecond: Number.isFinite(perCpuSecond) ? perCpuSecond : undefined, note: 'spawns/s, no HTTP' };
 };

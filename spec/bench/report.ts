@@ -59,6 +59,7 @@ export interface RunInfo {
   machine: Machine;
   date: Date;
   seconds: number;
+  rounds: number;
   warmupSeconds: number;
   quick: boolean;
   pinned: boolean;
@@ -80,7 +81,8 @@ How to run and what each scenario measures: docs/readme/80-bench.md.
 - Machine: ${m.nproc} cores (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.kernel}
 - Node: ${m.node}
 - Pinning: ${info.pinned ? 'servers on core 0, load generators (wrk, curl, clients) on core 1 (taskset)' : 'none (fewer than 2 cores or no taskset)'}
-- Cells: ${info.warmupSeconds} s warm-up, then ${info.seconds} s measured; whole run ${info.elapsedSeconds.toFixed(0)} s
+- Cells: ${info.warmupSeconds} s warm-up, then ${info.seconds} s measured${info.rounds > 1 ? `, ${info.rounds} rounds (medians)` : ''}; whole run ${info.elapsedSeconds.toFixed(0)} s
+- \`per CPU-s\`: requests (MiB for downloads) per CPU second the server process used (its CGI children included), from /proc/<pid>/stat: less disturbed than rates when other work shares the cores
 - Load average (1, 5, 15 min) before the run: ${info.loadBefore}; after: ${info.loadAfter}
 ${info.conditions ? `- Conditions: ${info.conditions}\n` : ''}
 ## Scenario × server

@@ -4,6 +4,7 @@
 // writes the last full run into spec/bench/RESULTS.md. Not part of `npm test`.
 //   npm run bench -- --quick            1 s cells, a smoke test (not written)
 //   npm run bench -- --only hello,cgi   only the scenarios whose id contains a word
+//   npm run bench -- --rounds 3         every cell three times, medians reported
 //   npm run bench -- --profile [word]   CPU profile of the native (or another) hello world
 
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { resultsTable, verdictTable, writeResults } from './report.js';
 import { canPin } from './pinned.js';
 import { RESULTS_FILE } from './paths.js';
 import { profileHello } from './profile.js';
+import { combineAll } from './rounds.js';
 
 /** The 1 MiB file of the static scenario, made once per run. */
 const makeStaticRoot = (): string => {
@@ -45,16 +47,19 @@ const main = async (): Promise<void> => {
     options,
     serverEnv: { BENCH_STREAM_BYTES: String(options.streamBytes), BENCH_STATIC_ROOT: makeStaticRoot() },
   };
-  const results: CellResult[] = [];
-  for (const scenario of scenarios) {
-    console.log(`\n${scenario.title}`);
-    for (const cell of scenario.cells) {
-      const cellStarted = Date.now();
-      const result = await runCell(scenario, cell, context);
-      results.push(result);
-      console.log(`${resultsTable([result], 'text').split('\n')[2]}  [${((Date.now() - cellStarted) / 1000).toFixed(1)} s]`);
+  const rounds: CellResult[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const scenario of scenarios) {
+      console.log(`\n${scenario.title}${options.rounds > 1 ? ` (round ${round} of ${options.rounds})` : ''}`);
+      for (const cell of scenario.cells) {
+        const cellStarted = Date.now();
+        const result = await runCell(scenario, cell, context);
+        rounds.push(result);
+        console.log(`${resultsTable([result], 'text').split('\n')[2]}  [${((Date.now() - cellStarted) / 1000).toFixed(1)} s]`);
+      }
     }
   }
+  const results = combineAll(rounds);
   const elapsedSeconds = (Date.now() - started) / 1000;
   const verdicts = evaluate(results);
   console.log(`\n${resultsTable(results, 'text')}\n\n${verdictTable(verdicts, 'text')}\n\n(* = Portico; whole run ${elapsedSeconds.toFixed(0)} s)`);
@@ -63,6 +68,7 @@ const main = async (): Promise<void> => {
       machine,
       date: new Date(),
       seconds: options.seconds,
+      rounds: options.rounds,
       warmupSeconds: options.warmupSeconds,
       quick: options.quick,
       pinned: canPin,

@@ -24,7 +24,7 @@ export interface ServerSpec {
 
 export class Unavailable extends Error {}
 
-const CLOCK_TICKS = (() => {
+export const CLOCK_TICKS = (() => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
   } catch {
