@@ -273,7 +273,8 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
       this.handler.request(head, body, res, this);
     } catch (err) {
       // The server's handler is expected to catch app errors; this is the last net.
-      if (!res.headersSent) this.respondWithError(res, new HttpError('ERR_CONNECTION_CLOSED', 500, String(err)));
+      // Its message stays out of the page: it is whatever user code (an error page) threw.
+      if (!res.headersSent) this.respondWithError(res, new HttpError('ERR_CONNECTION_CLOSED', 500, 'The server failed to answer this request.'));
       else res.abort(err as Error);
     }
   }
