@@ -384,3 +384,37 @@ test('a response that finishes before its body was read drains a small rest and 
   t.false(s.closed);
   s.destroy();
 });
+
+test('a response after reading part of a large body closes instead of draining the rest', async (t) => {
+  const { port } = await startServer(t, {
+    app: async (env) => {
+      await env.body.read();
+      return { status: 200, body: 'enough' };
+    },
+  });
+  const s = await openSession(port);
+  const total = 4 * 1024 * 1024;
+  s.socket.on('error', () => {});
+  void s.send(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${total}\r\n\r\n` + 'z'.repeat(64 * 1024));
+  await s.waitClosed(10_000);
+  t.deepEqual(s.responses().map((r) => r.status), [200]);
+  t.is(s.responses()[0]!.body.toString(), 'enough');
+});
+
+test('an error page that throws falls back to plain text, without the thrown message', async (t) => {
+  const { port } = await startServer(t, {
+    app: { '/x': () => ({ status: 200 }) },
+    errorPages: {
+      default: () => {
+        throw new Error('secret detail');
+      },
+    },
+  });
+  const bad = await exchange(port, 'GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n');
+  t.is(bad.responses[0]!.status, 400);
+  t.is(header(bad.responses[0]!, 'content-type'), 'text/plain; charset=utf-8');
+  const missing = await exchange(port, 'GET /nothing HTTP/1.1\r\nHost: a\r\n\r\n');
+  t.is(missing.responses[0]!.status, 500);
+  t.true(missing.closed);
+  t.false(missing.bytes.toString().includes('secret detail'));
+});
