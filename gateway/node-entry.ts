@@ -5,7 +5,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { NodeServer } from '../adapters/node/index.js';
-import { serve, type ServeOptions } from './server.js';
+import { Server, type ServeOptions } from './server.js';
 
 export * from '../adapters/node/index.js';
 
@@ -25,14 +25,14 @@ export function createServer(first?: CreateServerOptions | Handler, second?: Han
   const handler = typeof first === 'function' ? first : second;
   const base = options.portico ?? {};
   const maxHeaderBytes = options.maxHeaderSize;
-  return new NodeServer(
-    (start) =>
-      serve({
-        ...base,
-        ...start,
-        timeouts: { ...base.timeouts, ...start.timeouts },
-        limits: { ...base.limits, ...(maxHeaderBytes !== undefined ? { maxHeaderBytes } : {}), ...start.limits },
-      }),
-    handler,
-  );
+  return new NodeServer((start) => {
+    const server = new Server({
+      ...base,
+      ...start,
+      timeouts: { ...base.timeouts, ...start.timeouts },
+      limits: { ...base.limits, ...(maxHeaderBytes !== undefined ? { maxHeaderBytes } : {}), ...start.limits },
+    });
+    // Known before it listens, so that address() and close() can reach it meanwhile.
+    return { server, listening: server.listen() };
+  }, handler);
 }

@@ -16,10 +16,17 @@ import type { App } from '../env.js';
 import { handleNodeRequest } from './node-app.js';
 import { acceptUpgrade } from './upgrade.js';
 
-/** What the constructor's start function must return: a listening Portico server. */
+/** A Portico server as the start function returns it: bound at once where the system allows. */
 export interface ListeningServer {
+  /** Throws until the listener is bound. */
   readonly address: { host: string; port: number; path?: string };
   close(): Promise<void>;
+}
+
+export interface StartedServer {
+  server: ListeningServer;
+  /** Settles once listening, or with the listen error (EADDRINUSE...). */
+  listening: Promise<unknown>;
 }
 
 export interface StartOptions {
@@ -31,7 +38,7 @@ export interface StartOptions {
   limits?: Partial<Limits>;
 }
 
-export type StartServer = (options: StartOptions) => Promise<ListeningServer>;
+export type StartServer = (options: StartOptions) => StartedServer;
 
 export interface ListenOptions {
   port?: number | string;
@@ -52,7 +59,8 @@ export class NodeServer extends EventEmitter {
   /** Most header fields per request (Portico's maxHeaderCount), when set. */
   maxHeadersCount: number | null = null;
   private server: ListeningServer | null = null;
-  private starting = false;
+  /** Started but not yet listening: address() answers as soon as the listener is bound. */
+  private pending: ListeningServer | null = null;
   private readonly app: App;
 
   constructor(
@@ -79,14 +87,13 @@ export class NodeServer extends EventEmitter {
   }
 
   listen(...args: ListenArgs): this {
-    if (this.server !== null || this.starting) {
+    if (this.server !== null || this.pending !== null) {
       throw Object.assign(new Error('Listen method has been called more than once without closing.'), {
         code: 'ERR_SERVER_ALREADY_LISTEN',
       });
     }
     const { port, host, path, cb } = parseListenArgs(args);
     if (cb !== undefined) this.once('listening', cb);
-    this.starting = true;
     const timeouts: Partial<Timeouts> = { keepAliveMs: this.keepAliveTimeout };
     if (this.headersTimeout !== NODE_HEADERS_TIMEOUT && this.headersTimeout > 0) timeouts.headersMs = this.headersTimeout;
     const limits: Partial<Limits> = {};
@@ -94,42 +101,49 @@ export class NodeServer extends EventEmitter {
     const options: StartOptions = { app: this.app, timeouts, limits };
     if (path !== undefined) options.path = path;
     else options.port = port;
-    this.startOn(options, host).then(
-      (server) => {
-        this.starting = false;
-        this.server = server;
-        this.emit('listening');
-      },
-      (err: unknown) => {
-        this.starting = false;
-        this.emit('error', err);
-      },
-    );
+    // Like net.Server: no host means every interface, IPv6 and IPv4 where the system has both.
+    const anyHost = host === undefined && path === undefined;
+    this.startOn({ ...options, host: anyHost ? '::' : host }, anyHost);
     return this;
   }
 
-  /** Like net.Server: no host means every interface, IPv6 and IPv4 where the system has both. */
-  private async startOn(options: StartOptions, host: string | undefined): Promise<ListeningServer> {
-    if (host !== undefined || options.path !== undefined) return this.start({ ...options, host });
-    try {
-      return await this.start({ ...options, host: '::' });
-    } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw err;
-      return this.start({ ...options, host: '0.0.0.0' });
-    }
+  private startOn(options: StartOptions, retryOnIPv4: boolean): void {
+    const started = this.start(options);
+    this.pending = started.server;
+    started.listening.then(
+      () => {
+        this.pending = null;
+        this.server = started.server;
+        this.emit('listening');
+      },
+      (err: unknown) => {
+        this.pending = null;
+        const code = (err as { code?: string }).code;
+        if (retryOnIPv4 && (code === 'EAFNOSUPPORT' || code === 'EADDRNOTAVAIL')) this.startOn({ ...options, host: '0.0.0.0' }, false);
+        else this.emit('error', err);
+      },
+    );
   }
 
   address(): AddressInfo | string | null {
-    const server = this.server;
+    const server = this.server ?? this.pending;
     if (server === null) return null;
-    const a = server.address;
+    let a;
+    try {
+      a = server.address;
+    } catch {
+      return null; // not bound yet
+    }
     if (a.path !== undefined) return a.path;
     return { address: a.host, family: a.host.includes(':') ? 'IPv6' : 'IPv4', port: a.port };
   }
 
   /** Stops accepting; idle connections close at once, busy ones after their response; then 'close'. */
   close(cb?: (err?: Error) => void): this {
+    if (this.pending !== null) {
+      this.once('listening', () => this.close(cb));
+      return this;
+    }
     const server = this.server;
     if (server === null) {
       if (cb !== undefined) {

@@ -141,3 +141,11 @@ test('listen(path) serves on a Unix socket; address() is the path', async (t) =>
   });
   t.is(body, 'over a unix socket: /u');
 });
+
+test('close() right after listen() waits for the listener, then closes', async (t) => {
+  const server = createServer(() => {});
+  server.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+  t.false(server.listening);
+  t.is(server.address(), null);
+});
