@@ -57,6 +57,7 @@ export class OutgoingResponse {
   private drainCallbacks: Array<() => void> | null = null;
   private closeCallbacks: Array<(err?: Error) => void> | null = null;
   private controller: AbortController | null = null;
+  private abortReason: Error | null = null;
   private askedClose = false;
   status = 200;
 
@@ -82,7 +83,11 @@ export class OutgoingResponse {
 
   /** Aborted when the client goes away before the response is complete. */
   get signal(): AbortSignal {
-    this.controller ??= new AbortController();
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      // Created lazily: a signal first asked for after the exchange died is born aborted.
+      if (this.abortReason !== null) this.controller.abort(this.abortReason);
+    }
     return this.controller.signal;
   }
 
@@ -166,6 +171,7 @@ export class OutgoingResponse {
   closed(err?: Error): void {
     if (err !== undefined) {
       if (this.state < State.Ended) this.state = State.Aborted;
+      this.abortReason = err;
       this.controller?.abort(err);
       this.drained(); // wake writers so they notice
     }
