@@ -476,3 +476,29 @@ test('an app error after the head cuts the connection: a truncated response, nev
   t.false(r.rest.toString().endsWith('0\r\n\r\n'));
   t.is(errors.length, 1);
 });
+
+test('after the client left, write() returns false and end() is a no-op', async (t) => {
+  const { openSession, contains, delay } = await import('../helpers/fixtures-session.js');
+  let after: { write: boolean; aborted: boolean; threw: boolean } | null = null;
+  let resRef: Responder | null = null;
+  const { port } = await serveResponder(t, (res) => {
+    resRef = res;
+    res.write('first');
+  });
+  const s = await openSession(port);
+  await s.send(GET());
+  await s.waitFor(contains('first'));
+  s.socket.resetAndDestroy();
+  for (let i = 0; i < 200 && !resRef!.aborted; i++) await delay(10);
+  const res = resRef!;
+  let threw = false;
+  const write = res.write('more');
+  try {
+    res.end('last');
+  } catch {
+    threw = true;
+  }
+  after = { write, aborted: res.aborted, threw };
+  t.deepEqual(after, { write: false, aborted: true, threw: false });
+  t.true(res.signal.aborted);
+});
