@@ -5,12 +5,14 @@
 // access log. Listen failures (port in use, no permission) become ConfigErrors
 // with one line; the CLI prints them and exits 2.
 
+import cluster from 'node:cluster';
 import fs from 'node:fs';
 import { serve, type Server, type ServeOptions } from './server.js';
 import { createAccessLog, type AccessLog, type AccessLogEntry } from './access-log.js';
 import { ConfigError, firstLine, type PorticoConfig } from './config.js';
 import { loadMounts } from './load-app.js';
 import { StatusCounters, statusApp, type StatusSources } from './status.js';
+import type { ClusterTotals } from './workers.js';
 import { consoleLogger } from './log.js';
 import { Target, type MountSpec } from './target.js';
 import type { App } from '../adapters/env.js';
@@ -66,6 +68,7 @@ export const launch = async (config: PorticoConfig): Promise<Launched> => {
     };
     if (hasCgi) sources.cgiInFlight = () => cgi.inFlight;
     mounts[config.status] = statusApp(counters, sources);
+    if (cluster.isWorker) shareWithPrimary(counters, sources);
   }
   let accessLog: AccessLog | null = null;
   if (typeof config.accessLog === 'string') {
@@ -140,4 +143,14 @@ const countCgi = (counter: { inFlight: number }) => (app: App, target: Target): 
     res.onClose(done);
     return app(env, res);
   };
+};
+
+/** In a cluster worker: counters up to the primary every second, the cluster's sums back. */
+const shareWithPrimary = (counters: StatusCounters, sources: StatusSources): void => {
+  setInterval(() => {
+    if (process.connected) process.send!({ portico: 'stats', snapshot: counters.snapshot(sources) });
+  }, 1000).unref();
+  process.on('message', (m: unknown) => {
+    if ((m as ClusterTotals | null)?.portico === 'totals') counters.cluster = (m as ClusterTotals).totals;
+  });
 };

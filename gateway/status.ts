@@ -3,7 +3,10 @@
 // second and draws it. Counters come from the same per-exchange hook as the
 // access log (ServeOptions.accessLog), so counting costs a few additions per
 // request and nothing when the page is off. With --workers each process counts
-// its own traffic; the JSON names the process (pid, worker id).
+// its own traffic and names itself (pid, worker id); workers also send their
+// counters to the primary once a second, which sums them and sends the sums
+// back, so any worker's page shows the whole cluster under "cluster" (up to
+// two seconds old).
 
 import cluster from 'node:cluster';
 import type { App, Env } from '../adapters/env.js';
@@ -23,6 +26,8 @@ export class StatusCounters {
   /** Index 1..5 for 1xx..5xx. */
   readonly byClass = [0, 0, 0, 0, 0, 0];
   bytesOut = 0;
+  /** The sums over every worker, from the primary (null outside a cluster). */
+  cluster: Record<string, unknown> | null = null;
 
   record(entry: AccessLogEntry): void {
     this.requests++;
@@ -42,9 +47,27 @@ export class StatusCounters {
       bytesOut: this.bytesOut,
     };
     if (sources.cgiInFlight !== undefined) out['cgi'] = { inFlight: sources.cgiInFlight() };
+    if (this.cluster !== null) out['cluster'] = this.cluster;
     return out;
   }
 }
+
+/** The numeric fields of several snapshots added up (connections, requests, bytesOut, cgi), with the worker count. */
+export const sumSnapshots = (snapshots: Iterable<Record<string, unknown>>): Record<string, unknown> => {
+  const add = (into: Record<string, unknown>, from: Record<string, unknown>): void => {
+    for (const [k, v] of Object.entries(from)) {
+      if (k === 'pid' || k === 'worker' || k === 'uptimeSeconds' || k === 'cluster') continue;
+      if (typeof v === 'number') into[k] = ((into[k] as number | undefined) ?? 0) + v;
+      else if (typeof v === 'object' && v !== null) add((into[k] ??= {}) as Record<string, unknown>, v as Record<string, unknown>);
+    }
+  };
+  const total: Record<string, unknown> = { workers: 0 };
+  for (const s of snapshots) {
+    total['workers'] = (total['workers'] as number) + 1;
+    add(total, s);
+  }
+  return total;
+};
 
 const wantsHtml = (env: Env): boolean => {
   const accept = env.headers['accept'];

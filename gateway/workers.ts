@@ -8,9 +8,19 @@
 // printing it, so N failing workers still print one line, and the CLI exits 2.
 
 import cluster, { type Worker } from 'node:cluster';
+import { sumSnapshots } from './status.js';
 
 /** Messages a worker sends to the primary. */
-export type WorkerMessage = { portico: 'listening'; url: string } | { portico: 'fatal'; message: string };
+export type WorkerMessage =
+  | { portico: 'listening'; url: string }
+  | { portico: 'fatal'; message: string }
+  | { portico: 'stats'; snapshot: Record<string, unknown> };
+
+/** What the primary sends each worker: the status counters summed over the cluster. */
+export interface ClusterTotals {
+  portico: 'totals';
+  totals: Record<string, unknown>;
+}
 
 const isMessage = (m: unknown): m is WorkerMessage => typeof m === 'object' && m !== null && 'portico' in m;
 
@@ -32,6 +42,13 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
     let failed = false;
     let youngDeaths = 0;
     const startedAt = new Map<Worker, number>();
+    // Status counters (--status): each worker's latest, summed and sent back every second.
+    const stats = new Map<Worker, Record<string, unknown>>();
+    setInterval(() => {
+      if (stats.size === 0) return;
+      const message: ClusterTotals = { portico: 'totals', totals: sumSnapshots(stats.values()) };
+      for (const w of stats.keys()) if (w.isConnected()) w.send(message);
+    }, 1000).unref();
 
     const fork = (): void => {
       const worker = cluster.fork();
@@ -44,6 +61,8 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
             announced = true;
             options.onListening(m.url, options.workers);
           }
+        } else if (m.portico === 'stats') {
+          stats.set(worker, m.snapshot);
         } else if (m.portico === 'fatal' && !failed && !announced) {
           // Startup failed: the same cause would stop every worker, so stop them all.
           failed = true;
@@ -60,6 +79,7 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
 
     cluster.on('exit', (worker, code, signal) => {
       const wasListening = listening.delete(worker);
+      stats.delete(worker);
       const age = Date.now() - (startedAt.get(worker) ?? 0);
       startedAt.delete(worker);
       if (stopping) {

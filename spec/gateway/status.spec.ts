@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
 import { REPO, startCli } from '../helpers/cli.js';
-import { StatusCounters, statusApp } from '../../gateway/status.js';
+import { StatusCounters, statusApp, sumSnapshots } from '../../gateway/status.js';
 import { startServer } from '../helpers/server.js';
 
 const FIX = path.join(REPO, 'spec/gateway/cli-fixtures');
@@ -167,4 +167,17 @@ test('in-flight CGI programs are counted while they run', async (t) => {
   t.deepEqual(await Promise.all(running), ['slow done\n', 'slow done\n', 'slow done\n']);
   for (let i = 0; i < 40 && (await status(cli.url)).cgi!.inFlight !== 0; i++) await new Promise((r) => setTimeout(r, 25));
   t.deepEqual((await status(cli.url)).cgi, { inFlight: 0 });
+});
+
+test('sumSnapshots adds every numeric field and counts the workers', (t) => {
+  const a = { pid: 1, worker: 1, uptimeSeconds: 5, connections: { open: 1, total: 10 }, requests: { total: 3, '2xx': 3 }, bytesOut: 100, cgi: { inFlight: 1 } };
+  const b = { pid: 2, worker: 2, uptimeSeconds: 6, connections: { open: 2, total: 20 }, requests: { total: 4, '2xx': 2, '5xx': 2 }, bytesOut: 50 };
+  t.deepEqual(sumSnapshots([a, b]), {
+    workers: 2,
+    connections: { open: 3, total: 30 },
+    requests: { total: 7, '2xx': 5, '5xx': 2 },
+    bytesOut: 150,
+    cgi: { inFlight: 1 },
+  });
+  t.deepEqual(sumSnapshots([]), { workers: 0 });
 });

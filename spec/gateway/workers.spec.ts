@@ -122,3 +122,25 @@ test('--workers: a second SIGTERM stops waiting for the drain and exits 1', asyn
   // The forced exit cut the slow response short.
   t.is(await pending, 'cut');
 });
+
+test('--workers 2 --status: each worker shows its own counters and the cluster sums', async (t) => {
+  const cli = await startCli(t, ['--workers', '2', '--port', '0', '--status', '/_status', `${FIX}/native.mjs`]);
+  for (let i = 0; i < 20; i++) await workerPid(cli.url);
+  type S = { pid: number; worker: number; requests: { total: number }; cluster?: { workers: number; requests: { total: number; '2xx': number }; bytesOut: number } };
+  let s: S | undefined;
+  for (let i = 0; i < 100; i++) {
+    const res = await request(cli.url + '/_status', { reset: true });
+    s = (await res.body.json()) as S;
+    if (s.cluster !== undefined && s.cluster.workers === 2 && s.cluster.requests.total >= 20) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.truthy(s!.cluster, JSON.stringify(s));
+  t.is(s!.cluster!.workers, 2);
+  t.true(s!.worker >= 1);
+  t.not(s!.pid, cli.child.pid);
+  // The 20 app requests (and some status requests) over both workers; one worker saw only its share.
+  t.true(s!.cluster!.requests.total >= 20);
+  t.true(s!.cluster!.requests['2xx'] >= 20);
+  t.true(s!.cluster!.requests.total >= s!.requests.total);
+  t.true(s!.cluster!.bytesOut > 0);
+});
