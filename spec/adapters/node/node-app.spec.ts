@@ -124,3 +124,41 @@ test('one keep-alive connection serves Express requests that read, ignore or lac
   ]);
   t.false(r.closed);
 });
+
+test('a completed exchange emits node:http\'s events in node:http\'s order', async (t) => {
+  const record = async (start: (h: NodeHandler) => Promise<number>): Promise<string[][]> => {
+    const all: string[][] = [];
+    let done!: () => void;
+    let expected = 0;
+    const finished = new Promise<void>((r) => (done = r));
+    const handler: NodeHandler = (req, res) => {
+      const events: string[] = [];
+      all.push(events);
+      for (const e of ['end', 'close', 'aborted']) req.on(e, () => events.push(`req ${e}`));
+      for (const e of ['prefinish', 'finish', 'close']) res.on(e, () => events.push(`res ${e}`));
+      res.on('close', () => setTimeout(() => ++expected === 3 && done(), 30));
+      if (req.url === '/read') {
+        req.resume();
+        req.on('end', () => res.end('read'));
+      } else if (req.url === '/stream') {
+        res.write('a');
+        setImmediate(() => res.end('b'));
+      } else {
+        res.end('not read');
+      }
+    };
+    const port = await start(handler);
+    const raw =
+      'POST /read HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc' +
+      'POST /unread HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc' +
+      'GET /stream HTTP/1.1\r\nHost: x\r\n\r\n';
+    await exchange(port, raw, { expectResponses: 3 });
+    await finished;
+    return all;
+  };
+  const onNode = await record(async (h) => ((await startNodeServer(t, h)).address() as AddressInfo).port);
+  const onPortico = await record(async (h) => (await startServer(t, { app: nodeApp(h) })).port);
+  t.deepEqual(onPortico[0], ['req end', 'res prefinish', 'res finish', 'res close', 'req close']);
+  t.deepEqual(onPortico[1], ['res prefinish', 'res finish', 'res close', 'req end', 'req close']); // the unread body is dumped
+  t.deepEqual(onPortico, onNode);
+});
