@@ -113,9 +113,10 @@ const rates = []; let last = null;
 async function poll() {
   try {
     const r = await fetch(location.pathname, { headers: { accept: 'application/json' }, cache: 'no-store' });
-    const s = await r.json();
+    const own = await r.json(), s = own.cluster || own;
     document.getElementById('err').textContent = '';
-    document.getElementById('who').textContent = 'pid ' + s.pid + (s.worker ? ', worker ' + s.worker : '') + ', up ' + s.uptimeSeconds + ' s';
+    document.getElementById('who').textContent = 'pid ' + own.pid + (own.worker ? ', worker ' + own.worker : '') + ', up ' + own.uptimeSeconds + ' s' +
+      (own.cluster ? '; totals over ' + own.cluster.workers + ' workers' : '');
     document.getElementById('t').innerHTML = rows.map(([k, f]) => '<tr><th>' + k + '</th><td>' + f(s) + '</td></tr>').join('');
     if (last) rates.push(Math.max(0, s.requests.total - last.requests.total - 1));
     if (rates.length > 120) rates.shift();
