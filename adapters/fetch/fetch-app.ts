@@ -17,10 +17,17 @@ import { FetchAdapterError } from './errors.js';
 import { fetchInfo } from './info.js';
 import { toFetchHandler, type AnyFetchHandler, type FetchHandler, type FetchModule } from './module-handler.js';
 import { writeResponse } from './write-response.js';
+import { installLightResponse } from './light-response.js';
 
 export interface FetchAppOptions {
   /** Give the handler URLs without the mount prefix (for apps written to live at "/"). Default false. */
   stripPrefix?: boolean;
+  /**
+   * Replace the global Response, process-wide, with a light one that builds its
+   * stream only when something reads it (light-response.ts), as @hono/node-server
+   * does by default: string and bytes answers cost a fraction. Default false.
+   */
+  lightResponse?: boolean;
 }
 
 const isResponse = (x: unknown): x is Response =>
@@ -46,6 +53,7 @@ export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options
 export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options: FetchAppOptions = {}): App {
   const handler = toFetchHandler(handlerOrModule);
   const stripPrefix = options.stripPrefix === true;
+  if (options.lightResponse === true) installLightResponse();
   return (env: Env, res: Responder): void | Promise<void> => {
     let request: Request;
     try {

@@ -5,3 +5,4 @@ export { fetchApp, type FetchAppOptions } from './fetch-app.js';
 export { toFetchHandler, isFetchApp, type FetchHandler, type AnyFetchHandler, type FetchModule } from './module-handler.js';
 export type { FetchInfo } from './info.js';
 export { FetchAdapterError, type FetchAdapterErrorCode } from './errors.js';
+export { LightResponse, installLightResponse } from './light-response.js';

@@ -8,7 +8,8 @@
 // Content-Length, synchronously; a Blob, FormData or URLSearchParams → a declared
 // Content-Length, then streamed; a ReadableStream → streamed (body-pump.ts).
 // HEAD gets the head GET would get and no body; its stream is cancelled, never
-// drained. Returns a promise only when the body is streamed.
+// drained. Returns a promise only when the body is streamed. A light Response
+// (light-response.ts) that still only records its parts is sent from them.
 
 import { statusText } from '../../core/index.js';
 import type { Responder } from '../env.js';
@@ -16,48 +17,65 @@ import type { HeadOptions } from '../../core/index.js';
 import { FetchAdapterError } from './errors.js';
 import { heldBody, knownLength } from './response-source.js';
 import { pumpBody } from './body-pump.js';
+import { LightResponse } from './light-response.js';
 
 const ignore = (): void => {};
 const EMPTY = new Uint8Array(0);
 
+type Fields = ReadonlyArray<readonly [string, string]>;
+
+const declaresLength = (fields: Fields): boolean => {
+  for (let i = 0; i < fields.length; i++) if (fields[i]![0] === 'content-length') return true;
+  return false;
+};
+
+const headOptions = (status: number, reason: string): HeadOptions | undefined =>
+  reason === '' || reason === statusText(status) ? undefined : { reason };
+
+/** Sends a complete body (or none) in one end(); HEAD with no body claims no length (GET's is unknown). */
+const writeWhole = (res: Responder, status: number, fields: Fields, options: HeadOptions | undefined, body: string | Uint8Array | null, isHead: boolean): void => {
+  res.writeHead(status, fields, options);
+  if (body !== null) return res.end(body);
+  // HEAD answered without a body (Hono drops GET's body for HEAD): GET's length is unknown, not 0.
+  if (isHead && !declaresLength(fields)) res.write(EMPTY);
+  res.end();
+};
+
 export const writeResponse = (res: Responder, response: Response, isHead: boolean): void | Promise<void> => {
+  if (LightResponse.is(response)) {
+    const held = LightResponse.held(response);
+    if (held !== null) {
+      const fields = LightResponse.fields(response) ?? [...response.headers];
+      return writeWhole(res, held.status, fields, headOptions(held.status, held.statusText), held.body, isHead);
+    }
+    response = LightResponse.real(response);
+  }
   const status = response.status;
   if (status === 0) throw new FetchAdapterError('ERR_ERROR_RESPONSE', 'The handler returned Response.error()');
-  const fields: Array<[string, string]> = [];
-  let declaresLength = false;
+  const fields: Array<readonly [string, string]> = [];
+  let lengthDeclared = false;
   for (const pair of response.headers) {
-    if (pair[0] === 'content-length') declaresLength = true;
+    if (pair[0] === 'content-length') lengthDeclared = true;
     fields.push(pair);
   }
-  const reason = response.statusText;
-  const options: HeadOptions | undefined = reason === '' || reason === statusText(status) ? undefined : { reason };
+  const options = headOptions(status, response.statusText);
   const held = heldBody(response);
-  if (held !== undefined && held !== null) {
-    res.writeHead(status, fields, options);
-    res.end(held);
-    return;
-  }
+  if (held !== undefined) return writeWhole(res, status, fields, options, held, isHead);
   const stream = response.body;
-  if (stream === null) {
-    res.writeHead(status, fields, options);
-    // HEAD answered without a body (Hono drops GET's body for HEAD): GET's length is unknown, not 0.
-    if (isHead && !declaresLength) res.write(EMPTY);
-    res.end();
-    return;
-  }
+  if (stream === null) return writeWhole(res, status, fields, options, null, isHead);
   if (response.bodyUsed || stream.locked) {
     throw new FetchAdapterError('ERR_RESPONSE_BODY_USED', 'The Response body was already read or is locked');
   }
-  const length = declaresLength ? -1 : knownLength(response);
+  const length = lengthDeclared ? -1 : knownLength(response);
   if (length >= 0) fields.push(['content-length', String(length)]);
   res.writeHead(status, fields, options);
   if (isHead) {
     stream.cancel().catch(ignore);
     // An empty write starts the head without a length, so a HEAD whose GET would
     // be chunked says so (RFC 9110 §9.3.2) rather than Content-Length: 0.
-    if (length < 0 && !declaresLength) res.write(EMPTY);
+    if (length < 0 && !lengthDeclared) res.write(EMPTY);
     res.end();
     return;
   }
-  return pumpBody(res, stream, declaresLength || length >= 0);
+  return pumpBody(res, stream, lengthDeclared || length >= 0);
 };

@@ -1,0 +1,128 @@
+// The Request a handler receives, made lazily. Building a Node (undici)
+// Request costs more than a whole native Portico request, yet most handlers
+// read only `method`, `url` and some `headers`. So the handler gets a
+// LazyRequest: its prototype is Request.prototype (`instanceof Request`, every
+// Request method and getter is there), it answers method, url, headers and
+// signal itself, and the first use of anything else builds the real Request
+// (with the body stream, request-body.ts) that those getters then read.
+//
+// Request's own getters and methods, and `new Request(request)`, reach an
+// instance's state through undici's internal symbols; the lazy prototype
+// forwards each of them to the real Request (found by probing a Request made
+// here), except the signal, which is the responder's. `lazyRequestsWork`
+// records whether the probe showed all of that working; if not, build-request.ts
+// builds real Requests every time.
+
+import type { Env, Responder } from '../env.js';
+import { requestBodyStream } from './request-body.js';
+
+export interface RequestParts {
+  url: string;
+  /** The method as the handler sees it (normalised the way Request normalises). */
+  method: string;
+  /** The method the real Request is built with (GET for the ones Request forbids). */
+  initMethod: string;
+  hasBody: boolean;
+}
+
+/** Request fields from env.headers; from rawHeaders only when Set-Cookie repeats (getSetCookie() keeps each). */
+export const fieldsOf = (env: Env): RequestInit['headers'] => {
+  if (env.headers['set-cookie'] === undefined) return env.headers;
+  const raw = env.rawHeaders;
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i < raw.length; i += 2) pairs.push([raw[i]!, raw[i + 1]!]);
+  return pairs;
+};
+
+export class LazyRequest {
+  readonly #env: Env;
+  readonly #res: Responder;
+  readonly #parts: RequestParts;
+  #headers: Headers | null = null;
+  #real: Request | null = null;
+
+  constructor(env: Env, res: Responder, parts: RequestParts) {
+    this.#env = env;
+    this.#res = res;
+    this.#parts = parts;
+  }
+
+  get url(): string {
+    return this.#parts.url;
+  }
+
+  get method(): string {
+    return this.#parts.method;
+  }
+
+  get headers(): Headers {
+    return (this.#headers ??= new Headers(fieldsOf(this.#env)));
+  }
+
+  get signal(): AbortSignal {
+    return this.#res.signal;
+  }
+
+  /** The real Request behind `request`, built on first use. */
+  static real(request: LazyRequest): Request {
+    if (request.#real !== null) return request.#real;
+    const parts = request.#parts;
+    const headers = request.#headers ?? fieldsOf(request.#env);
+    const init: RequestInit = parts.hasBody
+      ? ({ method: parts.initMethod, headers, body: requestBodyStream(request.#env.body), duplex: 'half' } as RequestInit)
+      : { method: parts.initMethod, headers };
+    request.#real = new Request(parts.url, init);
+    return request.#real;
+  }
+
+  static signalOf(request: LazyRequest): AbortSignal {
+    return request.#res.signal;
+  }
+}
+
+Object.setPrototypeOf(LazyRequest.prototype, Request.prototype);
+
+const installForwarders = (): boolean => {
+  const probe = new Request('http://portico.invalid/');
+  const symbols = Object.getOwnPropertySymbols(probe);
+  if (symbols.length === 0) return false;
+  for (const symbol of symbols) {
+    const isSignal = (probe as unknown as Record<symbol, unknown>)[symbol] === probe.signal;
+    Object.defineProperty(LazyRequest.prototype, symbol, {
+      configurable: true,
+      get(this: LazyRequest): unknown {
+        return isSignal ? LazyRequest.signalOf(this) : (LazyRequest.real(this) as unknown as Record<symbol, unknown>)[symbol];
+      },
+    });
+  }
+  return true;
+};
+
+/** Whether a lazy Request behaves as a real one here: clone(), text(), new Request(lazy). */
+const probeLazyRequests = (): boolean => {
+  try {
+    if (!installForwarders()) return false;
+    const controller = new AbortController();
+    const res = { signal: controller.signal } as Responder;
+    const env = { body: { length: 0 }, headers: { 'x-probe': '1' } } as unknown as Env;
+    const parts: RequestParts = { url: 'http://portico.invalid/probe?x=1', method: 'GET', initMethod: 'GET', hasBody: false };
+    const lazy = new LazyRequest(env, res, parts) as unknown as Request;
+    const copy = new Request(lazy, { headers: { 'x-copy': '1' } });
+    const clone = lazy.clone();
+    controller.abort();
+    return (
+      lazy instanceof Request &&
+      copy.url === parts.url &&
+      copy.headers.get('x-copy') === '1' &&
+      copy.signal.aborted &&
+      clone.url === parts.url &&
+      clone.headers.get('x-probe') === '1' &&
+      lazy.cache === 'default' &&
+      lazy.body === null
+    );
+  } catch {
+    return false;
+  }
+};
+
+export const lazyRequestsWork = probeLazyRequests();
