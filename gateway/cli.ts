@@ -77,7 +77,9 @@ const serveOne = async (config: PorticoConfig): Promise<void> => {
   // A worker whose primary is gone has nobody to hand it connections: drain and leave.
   if (cluster.isWorker) process.on('disconnect', () => onSignal('SIGTERM'));
   // The server must outlive one app's stray asynchronous throw; log it with the cause.
-  process.on('uncaughtException', (e) => (config.logger ?? consoleLogger).error('uncaught exception', { cause: e }));
+  const logger = config.logger ?? consoleLogger;
+  process.on('uncaughtException', (e) => logger.error('uncaught exception', { cause: e }));
+  process.on('unhandledRejection', (e) => logger.error('unhandled rejection', { cause: e }));
 };
 
 const main = async (): Promise<number | null> => {

@@ -209,11 +209,11 @@ test.serial('samples/portico.config.mjs serves the demo through the CLI', async 
 
 test.serial('a stray asynchronous throw from an app is logged and the server keeps serving', async (t) => {
   const file = path.join(tmp, 'stray.mjs');
-  fs.writeFileSync(file, "export const porticoKind = 'native';\nexport default () => { setTimeout(() => { throw new Error('stray throw'); }, 0); return { status: 200, body: 'answered' }; };\n");
+  fs.writeFileSync(file, "export const porticoKind = 'native';\nexport default () => { setTimeout(() => { throw new Error('stray throw'); }, 0); Promise.reject(new Error('stray rejection')); return { status: 200, body: 'answered' }; };\n");
   const cli = await startCli(t, ['--port', '0', file]);
   t.is((await get(cli.url + '/first')).body, 'answered');
-  const line = await cli.waitFor(/uncaught exception/);
-  t.regex(line, /stray throw/);
+  t.regex(await cli.waitFor(/uncaught exception/), /stray throw/);
+  t.regex(await cli.waitFor(/unhandled rejection/), /stray rejection/);
   t.is((await get(cli.url + '/second')).body, 'answered');
   t.is(cli.child.exitCode, null);
 });
