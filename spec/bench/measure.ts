@@ -52,7 +52,7 @@ export const runCell = async (scenario: Scenario, cell: Cell, context: RunContex
   // Two tries: a server can fail to start while another tsc run rewrites dist/.
   for (let attempt = 1; server === undefined; attempt++) {
     try {
-      server = await ServerProcess.start(cell.server, { env: { ...context.serverEnv, ...scenario.env } });
+      server = await ServerProcess.start(cell.server, { env: { ...context.serverEnv, ...scenario.env }, nodeFlags: scenario.nodeFlags });
     } catch (err) {
       if (err instanceof Unavailable) return { ...base, status: 'n/a', note: `not available: ${err.message}` };
       if (attempt === 2) return { ...base, status: 'failed', note: message(err) };
@@ -137,10 +137,16 @@ const slowReader = async (port: number, urlPath: string, options: BenchOptions):
   return { mibps: received / 2 ** 20 / (readMs / 1000), note: `stalled ${stallMs / 1000} s, then read ${(received / 2 ** 20).toFixed(0)} MiB` };
 };
 
-/** Server RSS growth per idle keep-alive connection, after a warm-up. */
+/**
+ * Server RSS growth per idle keep-alive connection, after a warm-up and a full
+ * collection. The figure is RSS as the connections leave it (their requests'
+ * garbage included: an idle server does not collect); the note adds the growth
+ * after another full collection, i.e. what the connections themselves keep.
+ */
 const idle = async (server: ServerProcess, urlPath: string, options: BenchOptions): Promise<Figures> => {
   await runWrk(server.port, { path: urlPath, connections: 50 }, options.warmupSeconds);
   await sleep(500);
+  await server.collectGarbage();
   const before = server.memoryKiB('VmRSS')!;
   const count = options.idleConnections;
   const client = spawnPinned(LOAD_CORE, [process.execPath, path.join(CLIENTS_DIR, 'idle-client.mjs'), String(server.port), urlPath, String(count), '500']);
@@ -161,9 +167,11 @@ const idle = async (server: ServerProcess, urlPath: string, options: BenchOption
     const [, open, failed] = /open (\d+) failed (\d+)/.exec(line)!.map(Number);
     await sleep(1_000);
     const after = server.memoryKiB('VmRSS')!;
+    const collected = (await server.collectGarbage()) ? server.memoryKiB('VmRSS')! : undefined;
+    const afterGc = collected === undefined ? '' : `, ${((collected - before) / open!).toFixed(2)} KiB/conn after GC`;
     return {
       perConnKiB: (after - before) / open!,
-      note: `${open} open${failed ? `, ${failed} failed` : ''}; RSS ${(before / 1024).toFixed(1)} → ${(after / 1024).toFixed(1)} MiB`,
+      note: `${open} open${failed ? `, ${failed} failed` : ''}; RSS ${(before / 1024).toFixed(1)} → ${(after / 1024).toFixed(1)} MiB${afterGc}`,
     };
   } finally {
     client.kill('SIGTERM');

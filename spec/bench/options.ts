@@ -1,5 +1,5 @@
-// The harness's command line: `npm run bench -- [--quick] [--only a,b] [--profile [word]]
-// [--no-write]`. --quick shortens every cell (a smoke test, not a measurement);
+// The harness's command line: `npm run bench -- [--quick] [--only a,b] [--rounds n]
+// [--profile [word]] [--no-write | --write]`. --quick shortens every cell (a smoke test, not a measurement);
 // --only runs the scenarios whose id contains one of the words; --profile [word]
 // takes a CPU profile of a hello-world server (Portico's native one by default)
 // instead of the table; --rounds n runs everything n times and reports medians.

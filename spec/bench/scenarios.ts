@@ -36,6 +36,8 @@ export interface Scenario {
   cells: Cell[];
   /** Extra environment for the servers of this scenario. */
   env?: Record<string, string>;
+  /** Extra node flags for its servers. */
+  nodeFlags?: string[];
 }
 
 const MiB = 2 ** 20;
@@ -116,5 +118,6 @@ export const SCENARIOS: Scenario[] = [
     title: '7. idle keep-alive connections (10,000 in a full run): RSS per connection',
     cells: all([S.NATIVE, S.NODE_BARE, S.NODE_HTTP, S.rawNet('hello')], { kind: 'idle', path: '/hello' }),
     env: { BENCH_KEEPALIVE_MS: String(10 * 60_000) },
+    nodeFlags: ['--expose-gc'],
   },
 ];

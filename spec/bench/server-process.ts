@@ -59,13 +59,17 @@ const canConnect = (port: number): Promise<boolean> =>
 
 export class ServerProcess {
   private output = '';
+  private collectedLines = 0;
 
   private constructor(
     readonly spec: ServerSpec,
     readonly port: number,
     private readonly child: ChildProcess,
   ) {
-    child.stdout!.setEncoding('utf8').on('data', (s: string) => (this.output = (this.output + s).slice(-4096)));
+    child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+      this.output = (this.output + s).slice(-4096);
+      this.collectedLines += s.match(/^collected$/gm)?.length ?? 0;
+    });
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.output = (this.output + s).slice(-4096)));
   }
 
@@ -131,6 +135,23 @@ export class ServerProcess {
       if (now === undefined || now - last <= 0.011) return;
       last = now;
     }
+  }
+
+  /** A full garbage collection in a node server started with --expose-gc (SIGUSR2, see servers/common.mjs); false when it cannot. */
+  async collectGarbage(timeoutMs = 5_000): Promise<boolean> {
+    const seen = this.collections;
+    this.child.kill('SIGUSR2');
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (/^no-gc$/m.test(this.output)) return false;
+      if (this.collections > seen) return true;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return false;
+  }
+
+  private get collections(): number {
+    return this.collectedLines;
   }
 
   /** Last lines the server printed (for failure notes). */

@@ -1,6 +1,7 @@
 // What every benchmark server shares: the port (argv[2], else PORT), the payloads,
-// the "ready" / "unavailable: <why>" handshake the harness waits for, and a
-// SIGTERM that exits cleanly (so `node --cpu-prof` gets to write its profile).
+// the "ready" / "unavailable: <why>" handshake the harness waits for, a SIGTERM
+// that exits cleanly (so `node --cpu-prof` gets to write its profile), and a
+// SIGUSR2 that runs the garbage collector when node has --expose-gc.
 // Payloads are allocated once: the benchmark measures serving, not allocating.
 
 export const port = Number(process.argv[2] ?? process.env.PORT ?? 8080);
@@ -34,5 +35,11 @@ export const importOrUnavailable = async (specifier, name) => {
   return mod[name];
 };
 
+// With --expose-gc (the idle-connections scenario), SIGUSR2 asks for a full
+// collection, so that RSS can be read without the garbage of past requests.
+process.on('SIGUSR2', () => {
+  globalThis.gc?.();
+  console.log(globalThis.gc ? 'collected' : 'no-gc');
+});
 process.on('SIGTERM', () => process.exit(0));
 process.on('SIGINT', () => process.exit(0));
