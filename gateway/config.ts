@@ -77,12 +77,15 @@ const numbers = (known: object): Check => (v, label) => {
   }
   return o;
 };
+/** The keys of router.ts's MountOptions. */
+const MOUNT_KEYS = ['app', 'methods', 'host', 'maxBodyBytes', 'responseTimeoutMs'];
+
 const mountSpec = (v: unknown, label: string, base: string): MountSpec => {
   if (typeof v === 'function') return v as MountSpec;
   if (typeof v === 'string') return parseTarget(v, base, label);
   const o = plainObject(v, label);
   for (const k of Object.keys(o)) {
-    if (!['app', 'methods', 'host', 'maxBodyBytes'].includes(k)) throw new ConfigError(`${label}: unknown key "${k}" (known: app, methods, host, maxBodyBytes)`);
+    if (!MOUNT_KEYS.includes(k)) throw new ConfigError(`${label}: unknown key "${k}" (known: ${MOUNT_KEYS.join(', ')})`);
   }
   if (o['app'] === undefined) throw new ConfigError(`${label}: missing "app"`);
   const app = mountSpec(o['app'], `${label}.app`, base) as Target | MountSpec;
@@ -90,7 +93,9 @@ const mountSpec = (v: unknown, label: string, base: string): MountSpec => {
     fail(`${label}.methods`, 'an array of method names', o['methods']);
   }
   if (o['host'] !== undefined) string(o['host'], `${label}.host`, base);
-  if (o['maxBodyBytes'] !== undefined) integer(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer')(o['maxBodyBytes'], `${label}.maxBodyBytes`, base);
+  for (const k of ['maxBodyBytes', 'responseTimeoutMs']) {
+    if (o[k] !== undefined) integer(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer')(o[k], `${label}.${k}`, base);
+  }
   return { ...o, app } as MountSpec;
 };
 const mountTable: Check = (v, label, base) => {

@@ -99,7 +99,8 @@ export class RequestHandler implements ConnectionHandler {
 
   error(err: HttpError, res: OutgoingResponse, conn?: Connection): void {
     const answer = renderErrorPage(this.options.errorPages, { status: err.status, message: err.message, code: err.code });
-    const start = conn !== undefined && this.options.accessLog !== undefined ? conn.socket.bytesWritten : -1;
+    // An error page that replaces an app's response is logged by logOnClose, with the request line.
+    const start = conn !== undefined && this.options.accessLog !== undefined && !this.replacing.delete(conn) ? conn.socket.bytesWritten : -1;
     res.writeHead(answer.status, { ...(answer.headers as Record<string, string>), connection: 'close' });
     res.end(typeof answer.body === 'string' ? answer.body : '');
     // The engine's error responses never fire onClose; they are written synchronously, so log them here.
@@ -115,8 +116,10 @@ export class RequestHandler implements ConnectionHandler {
   /**
    * Reports the exchange to the access log when its response closes: the bytes the
    * socket took for it (head included; socket.bytesWritten counts queued bytes too)
-   * and the time since the head was parsed. A response replaced by an engine error
-   * page is reported by error() instead; one the client left before it started is 499.
+   * and the time since the head was parsed. A response the engine replaces with an
+   * error page (408, 413, 504...) is reported with that page's status once the page
+   * is written (synchronously after onClose, so a microtask later); one the client
+   * left before it started is 499.
    */
   private logOnClose(head: RequestHead, res: OutgoingResponse, conn: Connection): void {
     const log = this.options.accessLog!;
@@ -124,21 +127,28 @@ export class RequestHandler implements ConnectionHandler {
     const started = performance.now();
     const bytesBefore = conn.socket.bytesWritten;
     res.onClose((err) => {
-      const bytes = conn.socket.bytesWritten - bytesBefore;
-      let status = res.status;
-      // Aborted before a byte went out (an aborted response counts as "headersSent").
-      if (err !== undefined && bytes === 0) {
-        if ((err as HttpError).status !== 499) return;
-        status = 499;
-      }
-      log({
+      const entry = (status: number, bytes: number): AccessLogEntry => ({
         time, remoteAddress: conn.remoteAddress, method: head.method, target: head.target,
         protocol: head.versionMinor === 1 ? 'HTTP/1.1' : 'HTTP/1.0', status,
         bytes, durationMs: performance.now() - started,
         referer: head.headers['referer'], userAgent: head.headers['user-agent'], host: head.headers['host'],
       });
+      const bytes = conn.socket.bytesWritten - bytesBefore;
+      // Aborted before a byte went out (an aborted response counts as "headersSent").
+      if (err !== undefined && bytes === 0) {
+        const status = (err as HttpError).status;
+        if (status === 499) return log(entry(499, 0));
+        if (typeof status !== 'number') return log(entry(500, 0)); // cut by the server side, not replaced
+        this.replacing.add(conn);
+        queueMicrotask(() => log(entry(status, conn.socket.bytesWritten - bytesBefore)));
+        return;
+      }
+      log(entry(res.status, bytes));
     });
   }
+
+  /** Connections whose current response is being replaced by an engine error page. */
+  private readonly replacing = new WeakSet<Connection>();
 
   // Only mounts that ask for it pay for a timer. A response that has started (an
   // SSE stream, a long download) is never cut by it: the timeout is for the first byte.

@@ -146,6 +146,30 @@ test('a client that leaves before the response starts is logged as 499', async (
   t.like(entries[0], { target: '/gone', status: 499 });
 });
 
+test('an app response the engine replaces (504 response timeout, 408 stalled body) is logged with its request line', async (t) => {
+  const entries: AccessLogEntry[] = [];
+  const { url, port } = await startServer(t, {
+    mounts: {
+      '/late': { app: () => new Promise<void>(() => {}), responseTimeoutMs: 100 },
+      '/upload': async (env) => ({ status: 200, body: String((await env.body.bytes()).length) }),
+    },
+    timeouts: { bodyMs: 200 },
+    accessLog: (e) => entries.push(e),
+  });
+  const late = await request(url + '/late/x');
+  t.is(late.statusCode, 504);
+  await late.body.text();
+  // A body that never comes: the engine answers 408 in place of the app.
+  const r = await exchange(port, 'POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+  t.is(r.responses[0]?.status, 408);
+  for (let i = 0; i < 100 && entries.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  t.like(entries.find((e) => e.target === '/late/x'), { method: 'GET', status: 504 });
+  const upload = entries.find((e) => e.target === '/upload');
+  t.like(upload, { method: 'POST', status: 408 });
+  t.true(upload!.bytes > 0);
+  t.is(entries.length, 2, 'one entry each: error() does not log them again');
+});
+
 const traffic = async (url: string): Promise<void> => {
   await (await request(url + '/hello?q=1', { headers: { 'user-agent': 'spec-agent', referer: 'http://from/' } })).body.text();
   await (await request(url + '/hello', { method: 'HEAD' })).body.text();

@@ -28,7 +28,7 @@ test('a full config passes, with paths resolved against the base folder', (t) =>
     accessLog: 'logs/access.log', status: '/_status', proxyProtocol: true, compression: { threshold: 1 },
     limits: { maxHeaderBytes: 1000 }, timeouts: { keepAliveMs: 1 }, maxConnections: 10, shutdownTimeoutMs: 0,
     allowConnect: false, errorPages: {}, logger: { error() {} },
-    mounts: { '/a': fn, '/b': 'static:www', '/c': { app: './app.mjs', methods: ['GET'], host: 'x', maxBodyBytes: 5 } },
+    mounts: { '/a': fn, '/b': 'static:www', '/c': { app: './app.mjs', methods: ['GET'], host: 'x', maxBodyBytes: 5, responseTimeoutMs: 1000 } },
     app: 'proxy:http://127.0.0.1:9',
   }, fileLabel, tmp);
   t.is(c.port, 8080);
@@ -68,6 +68,7 @@ test('type errors name the key and the value', (t) => {
   rejects(t, { mounts: { api: './app.mjs' } }, /mount prefix must start with "\/", got "api"/);
   rejects(t, { mounts: { '/x': { methods: ['GET'] } } }, /"mounts"\["\/x"\]: missing "app"/);
   rejects(t, { mounts: { '/x': { app: './app.mjs', methods: 'GET' } } }, /"mounts"\["\/x"\]\.methods must be an array of method names/);
+  rejects(t, { mounts: { '/x': { app: './app.mjs', responseTimeoutMs: -1 } } }, /"mounts"\["\/x"\]\.responseTimeoutMs must be a non-negative integer, got -1/);
   rejects(t, { mounts: { '/x': 42 } }, /"mounts"\["\/x"\] must be an object, got 42/);
   rejects(t, { app: 'static:' }, /static: needs a directory/);
   rejects(t, { app: 'proxy:not a url' }, /proxy: needs an http\(s\) URL/);
