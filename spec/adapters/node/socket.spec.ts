@@ -38,3 +38,39 @@ test('socket.destroy() after the head cuts the response (finalhandler\'s way of 
     t.regex(r.rest.toString(), /start of a body/);
   }
 });
+
+test('socket.end() after the response closes the connection once the response is out; raw writes are refused', async (t) => {
+  let writeError: (Error & { code?: string }) | undefined;
+  const app = nodeApp((req, res) => {
+    const socket = req.socket;
+    t.is(socket.ref(), socket);
+    t.is(socket.unref(), socket);
+    if (req.url === '/raw') {
+      socket.once('error', (err) => (writeError = err));
+      socket.write('HTTP/1.1 200 sneaky\r\n\r\n');
+      return;
+    }
+    res.end('bye', () => socket.end());
+  });
+  const { port } = await startServer(t, { app });
+  // Without socket.end() this keep-alive connection would stay open (and the exchange wait out its timeout).
+  const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { expectResponses: 2, timeoutMs: 3000 });
+  t.is(r.responses.length, 1);
+  t.is(r.responses[0]!.body.toString(), 'bye');
+  t.true(r.closed);
+  const raw = await exchange(port, 'GET /raw HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 5000 });
+  t.is(writeError?.code, 'ERR_PORTICO_SOCKET_WRITE');
+  t.true(raw.closed); // the failed write destroyed the socket, which aborts the unfinished response
+  t.is(raw.responses.length, 0);
+});
+
+test('destroySoon() before the response ends cuts it', async (t) => {
+  const app = nodeApp((req, res) => {
+    res.write('half');
+    (req.socket as typeof req.socket & { destroySoon(): void }).destroySoon();
+  });
+  const { port } = await startServer(t, { app });
+  const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 5000 });
+  t.true(r.closed);
+  t.is(r.responses.length, 0);
+});
