@@ -78,7 +78,7 @@ const isForbiddenMethod = (method: string): boolean => {
 };
 
 /** Throws TypeError when the URL cannot be parsed (the caller answers 400). */
-export const buildRequest = (env: Env, res: Responder, stripPrefix: boolean): Request => {
+export const buildRequest = (env: Env, res: Responder, stripPrefix: boolean, lazy: boolean): Request => {
   const method = normalizeMethod(env.method);
   const forbidden = isForbiddenMethod(method);
   const parts: RequestParts = {
@@ -87,7 +87,7 @@ export const buildRequest = (env: Env, res: Responder, stripPrefix: boolean): Re
     initMethod: forbidden ? 'GET' : method,
     hasBody: env.body.length !== 0 && method !== 'GET' && method !== 'HEAD' && !forbidden,
   };
-  if (lazyRequestsWork) return new LazyRequest(env, res, parts) as unknown as Request;
+  if (lazy && lazyRequestsWork) return new LazyRequest(env, res, parts) as unknown as Request;
   const headers = fieldsOf(env);
   const init: RequestInit = parts.hasBody
     ? ({ method: parts.initMethod, headers, body: requestBodyStream(env.body), duplex: 'half' } as RequestInit)

@@ -28,6 +28,12 @@ export interface FetchAppOptions {
    * does by default: string and bytes answers cost a fraction. Default false.
    */
   lightResponse?: boolean;
+  /**
+   * Build each Request lazily (lazy-request.ts). Default true; false builds the
+   * real Request up front, as the adapter also does where the probe finds lazy
+   * Requests unsupported.
+   */
+  lazyRequest?: boolean;
 }
 
 const isResponse = (x: unknown): x is Response =>
@@ -53,11 +59,12 @@ export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options
 export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options: FetchAppOptions = {}): App {
   const handler = toFetchHandler(handlerOrModule);
   const stripPrefix = options.stripPrefix === true;
+  const lazy = options.lazyRequest !== false;
   if (options.lightResponse === true) installLightResponse();
   return (env: Env, res: Responder): void | Promise<void> => {
     let request: Request;
     try {
-      request = buildRequest(env, res, stripPrefix);
+      request = buildRequest(env, res, stripPrefix, lazy);
     } catch (err) {
       return badUrl(res, err);
     }

@@ -6,8 +6,15 @@ import { fetchApp, type FetchAppOptions, type FetchHandler, type FetchModule } f
 import { startServer, type TestServer } from '../../helpers/server.js';
 import { exchange, type ExchangeOptions, type ExchangeResult } from '../../helpers/raw-client.js';
 
+let defaults: FetchAppOptions = {};
+
+/** Options every serveFetch() of this test process adds (a spec file reruns others with them). */
+export const setFetchDefaults = (options: FetchAppOptions): void => {
+  defaults = options;
+};
+
 export const serveFetch = (t: ExecutionContext, handler: FetchHandler | FetchModule, options?: FetchAppOptions): Promise<TestServer> =>
-  startServer(t, { mounts: { '/f': fetchApp(handler, options) } });
+  startServer(t, { mounts: { '/f': fetchApp(handler, { ...defaults, ...options }) } });
 
 /** Sends `METHOD target` with the given extra head lines and body over a raw socket. */
 export const raw = (
