@@ -1,12 +1,13 @@
 // Starts one Portico process from a validated config: loads the mounted apps,
 // adds the status page, opens the access log, reads the TLS files, calls serve()
-// and installs the signal handlers: SIGTERM/SIGINT drain and exit 0 (a second
-// one exits at once, with 1), SIGHUP re-reads the TLS files, SIGUSR1 reopens the
-// access log. Listen failures (port in use, no permission) become ConfigErrors
-// with one line; the CLI prints them and exits 2.
+// and installs the reload signals (SIGHUP re-reads the TLS files, SIGUSR1 reopens
+// the access log); it returns stop(), which the CLI calls on SIGTERM/SIGINT. Listen failures (port in use, no permission) become ConfigErrors
+// with one line; the CLI prints them and exits 2. A stale Unix socket file (its
+// server died without removing it) is removed before listening.
 
 import cluster from 'node:cluster';
 import fs from 'node:fs';
+import net from 'node:net';
 import { serve, type Server, type ServeOptions } from './server.js';
 import { createAccessLog, type AccessLog, type AccessLogEntry } from './access-log.js';
 import { ConfigError, firstLine, type PorticoConfig } from './config.js';
@@ -85,6 +86,7 @@ export const launch = async (config: PorticoConfig): Promise<Launched> => {
   }
   options.mounts = mounts;
 
+  if (options.path !== undefined) await removeStaleSocket(options.path);
   try {
     server = await serve(options);
   } catch (err) {
@@ -153,4 +155,25 @@ const shareWithPrimary = (counters: StatusCounters, sources: StatusSources): voi
   process.on('message', (m: unknown) => {
     if ((m as ClusterTotals | null)?.portico === 'totals') counters.cluster = (m as ClusterTotals).totals;
   });
+};
+
+/**
+ * A Unix socket file left by a process that died (kill -9, a crash) makes listen()
+ * fail with EADDRINUSE although nobody listens. If connecting to it is refused, it
+ * is stale and removed; a live listener keeps it (and the error says "in use").
+ */
+const removeStaleSocket = async (file: string): Promise<void> => {
+  let st;
+  try {
+    st = fs.statSync(file);
+  } catch {
+    return;
+  }
+  if (!st.isSocket()) return;
+  const refused = await new Promise<boolean>((resolve) => {
+    const probe = net.connect(file);
+    probe.once('connect', () => (probe.destroy(), resolve(false)));
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
+  if (refused) fs.rmSync(file, { force: true });
 };

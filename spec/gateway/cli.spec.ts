@@ -3,6 +3,7 @@
 // --version. Every flag --help lists is exercised here or in the sibling specs
 // (cli-errors, cli-signals, access-log, status, workers, cli-tls).
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -230,4 +231,16 @@ test.serial('PORT from the environment is the default port; --port and the confi
   const bad = await runCliToEnd([`${FIX}/native.mjs`], { env: { PORT: 'http' } });
   t.is(bad.status, 2);
   t.deepEqual(bad.stderr, ['portico: PORT (environment) must be an integer from 0 to 65535, got "http"']);
+});
+
+test.serial('--socket: a stale socket file left by a dead process is replaced', async (t) => {
+  const sock = path.join(tmp, 'stale.sock');
+  // Python binds and exits without removing the file, as a killed server would leave it.
+  execFileSync('python3', ['-c', `import socket; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)})`]);
+  t.true(fs.statSync(sock).isSocket());
+  const cli = await startCli(t, ['--socket', sock, `${FIX}/native.mjs`]);
+  const agent = new Agent({ connect: { socketPath: sock } });
+  t.teardown(() => agent.close());
+  t.is((await get('http://localhost/fresh', { dispatcher: agent })).status, 200);
+  t.is(cli.url, `unix:${sock}`);
 });
