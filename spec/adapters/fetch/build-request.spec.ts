@@ -200,19 +200,56 @@ test('a URL that cannot be parsed is a 400', async (t) => {
 });
 
 test('info.waitUntil keeps graceful shutdown waiting; the ctx argument has it too', async (t) => {
+  let release: () => void = () => {};
   let finished = false;
   const { server, url } = await startServer(t, {
     mounts: {
       '/f': fetchApp((_req, info, ctx) => {
         t.is(ctx, info);
-        info.waitUntil(sleep(300).then(() => (finished = true)));
+        info.waitUntil(new Promise<void>((resolve) => (release = resolve)).then(() => (finished = true)));
         return new Response('answered first');
       }),
     },
   });
   const res = await request(`${url}/f`);
   t.is(await res.body.text(), 'answered first');
-  t.false(finished);
-  await server.close();
-  t.true(finished, 'close() waited for the waitUntil promise');
+  let closed = false;
+  const closing = server.close().then(() => (closed = true));
+  await sleep(200);
+  t.false(closed, 'close() waits for the waitUntil promise');
+  release();
+  await closing;
+  t.true(finished);
+});
+
+test('a handler that cancels request.body part-way gets to answer; the rest is never buffered', async (t) => {
+  let firstChunk = 0;
+  const { url } = await serveFetch(t, async (req) => {
+    const reader = req.body!.getReader();
+    firstChunk = (await reader.read()).value?.byteLength ?? 0;
+    await reader.cancel();
+    return new Response('stopped reading');
+  });
+  async function* big(): AsyncGenerator<Buffer> {
+    for (let i = 0; i < 64; i++) yield Buffer.alloc(256 * 1024, 1);
+  }
+  const { Readable } = await import('node:stream');
+  const res: Awaited<ReturnType<typeof request>> | Error = await request(`${url}/f`, { method: 'POST', body: Readable.from(big()) }).catch((err: Error) => err);
+  if (res instanceof Error) {
+    // The server may close the connection before the client finished sending; the answer came first.
+    t.regex(String(res), /closed|reset|socket|other side/i);
+  } else {
+    t.is(res.statusCode, 200);
+    t.is(await res.body.text(), 'stopped reading');
+  }
+  t.true(firstChunk > 0);
+});
+
+test('a handler that cancels request.body before reading it still answers', async (t) => {
+  const { url } = await serveFetch(t, async (req) => {
+    await req.body!.cancel();
+    return new Response('never read');
+  });
+  const res = await request(`${url}/f`, { method: 'POST', body: 'small body' });
+  t.is(await res.body.text(), 'never read');
 });
