@@ -9,6 +9,7 @@ import type { App, Responder } from '../../gateway/index.js';
 import { exchange } from '../helpers/raw-client.js';
 import { header } from '../helpers/response-reader.js';
 import { startServer } from '../helpers/server.js';
+import { contains, delay, openSession } from '../helpers/fixtures-session.js';
 
 const GET = (path = '/', extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: x\r\n${extra}\r\n`;
 const GET10 = (path = '/', extra = ''): string => `GET ${path} HTTP/1.0\r\n${extra}\r\n`;
@@ -478,7 +479,6 @@ test('an app error after the head cuts the connection: a truncated response, nev
 });
 
 test('after the client left, write() returns false and end() is a no-op', async (t) => {
-  const { openSession, contains, delay } = await import('../helpers/fixtures-session.js');
   let after: { write: boolean; aborted: boolean; threw: boolean } | null = null;
   let resRef: Responder | null = null;
   const { port } = await serveResponder(t, (res) => {

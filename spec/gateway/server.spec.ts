@@ -1,8 +1,16 @@
+// The component server (gateway/server.ts) end to end: serving over TCP and a
+// Unix socket, a mount table, its address and url, listen errors, the
+// connection cap, and a few wire checks (duplicate Host, pipelining).
+
 import test from 'ava';
-import { request } from 'undici';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, request } from 'undici';
 import { startServer } from '../helpers/server.js';
 import { exchange } from '../helpers/raw-client.js';
 import { header } from '../helpers/response-reader.js';
+import { delay, openSession } from '../helpers/fixtures-session.js';
 import type { App } from '../../gateway/index.js';
 
 const hello: App = () => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'Hello World!' });
@@ -35,16 +43,12 @@ test('ten pipelined requests in one write are answered in order', async (t) => {
 });
 
 test('listens on a Unix socket path', async (t) => {
-  const { mkdtemp, rm } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const path = await import('node:path');
   const dir = await mkdtemp(path.join(tmpdir(), 'portico-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const socketPath = path.join(dir, 'p.sock');
   const { server } = await startServer(t, { path: socketPath, app: (env) => ({ status: 200, body: `${env.serverName}|${env.remoteAddress}` }) });
   t.is(server.address.path, socketPath);
   t.is(server.url, 'http://localhost');
-  const { Client } = await import('undici');
   const client = new Client('http://localhost', { socketPath });
   t.teardown(() => client.close());
   const res = await client.request({ path: '/', method: 'GET' });
@@ -67,7 +71,6 @@ test('listen errors reject serve()', async (t) => {
 });
 
 test('maxConnections refuses connections past the cap', async (t) => {
-  const { openSession, delay } = await import('../helpers/fixtures-session.js');
   const { port, server } = await startServer(t, { app: hello, maxConnections: 2 });
   const a = await openSession(port);
   const b = await openSession(port);
