@@ -13,3 +13,54 @@ REQUESTS.forEach((fixture, index) => {
     checkParserFixture(t, fixture, 7 + index);
   });
 });
+
+test('the head: target form, authority, framing, persistence, expectations', (t) => {
+  const parser = new RequestParser({ ...DEFAULT_LIMITS });
+  parser.push(bytesOf('PUT http://A.example:81/p?q HTTP/1.0\r\nHost: other\r\nConnection: keep-alive, Upgrade\r\nUpgrade: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\nabc'));
+  const ev = parser.next();
+  if (ev?.type !== 'head') return t.fail('no head');
+  const h = ev.head;
+  t.is(h.method, 'PUT');
+  t.deepEqual(h.parsedTarget, { form: 'absolute', authority: 'A.example:81', scheme: 'http', originForm: '/p?q' });
+  t.is(h.authority, 'A.example:81');
+  t.is(h.versionMinor, 0);
+  t.is(h.bodyFraming, 'length');
+  t.is(h.contentLength, 3);
+  t.true(h.keepAlive);
+  t.false(h.expectContinue, 'HTTP/1.0 never waits for 100 Continue');
+  t.true(h.upgrade);
+  t.is(h.headers['connection'], 'keep-alive, Upgrade');
+});
+
+test('pipelined messages wait for nextMessage(); takeBuffered() hands over the rest', (t) => {
+  const parser = new RequestParser(fixtureLimits());
+  parser.push(bytesOf('GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nrest'));
+  t.is(parser.next()?.type, 'head');
+  t.is(parser.next()?.type, 'end');
+  t.true(parser.betweenMessages);
+  t.is(parser.next(), null, 'nothing until nextMessage()');
+  parser.nextMessage();
+  const second = parser.next();
+  t.is(second?.type === 'head' ? second.head.target : '', '/2');
+  t.is(parser.next()?.type, 'end');
+  parser.nextMessage();
+  t.is(parser.next(), null);
+  t.true(parser.inHead);
+  t.is(parser.takeBuffered().toString(), 'rest');
+  t.is(parser.buffered, 0);
+});
+
+test('a lowered body limit applies to the current message only', (t) => {
+  const parser = new RequestParser(fixtureLimits());
+  const chunkedPost = 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
+  parser.push(bytesOf(chunkedPost + chunkedPost));
+  t.is(parser.next()?.type, 'head');
+  parser.bodyLimit = 5; // inclusive
+  t.is(parser.next()?.type, 'data');
+  t.is(parser.next()?.type, 'end');
+  parser.nextMessage();
+  t.is(parser.bodyLimit, fixtureLimits().maxBodyBytes, 'restored for the next message');
+  t.is(parser.next()?.type, 'head');
+  parser.bodyLimit = 4;
+  t.throws(() => parser.next(), { code: 'ERR_BODY_TOO_LARGE' } as never);
+});
