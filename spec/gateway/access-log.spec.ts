@@ -12,6 +12,7 @@ import { REPO, startCli, stopCli } from '../helpers/cli.js';
 
 const FIX = path.join(REPO, 'spec/gateway/cli-fixtures');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-access-log-'));
+test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const entry: AccessLogEntry = {
   time: Date.UTC(2026, 10, 25, 1, 2, 3),

@@ -9,6 +9,7 @@ import { REPO, runCliToEnd } from '../helpers/cli.js';
 
 const FIX = path.join(REPO, 'spec/gateway/cli-fixtures');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-cli-errors-'));
+test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const write = (name: string, text: string): string => {
   const p = path.join(tmp, name);
   fs.writeFileSync(p, text);

@@ -13,6 +13,7 @@ import { REPO, runCliToEnd, startCli } from '../helpers/cli.js';
 
 const FIX = path.join(REPO, 'spec/gateway/cli-fixtures');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-cli-tls-'));
+test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const makeCert = (name: string): { cert: string; key: string } => {
   const cert = path.join(tmp, `${name}.crt`);

@@ -13,6 +13,7 @@ import { REPO, runCliToEnd, startCli } from '../helpers/cli.js';
 
 const FIX = path.join(REPO, 'spec/gateway/cli-fixtures');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-cli-'));
+test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const get = async (url: string, init: Parameters<typeof request>[1] = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> => {
   const res = await request(url, { headersTimeout: 15_000, bodyTimeout: 15_000, ...init });

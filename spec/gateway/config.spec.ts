@@ -10,6 +10,7 @@ import { cliLabel, parseCliArgs } from '../../gateway/cli-args.js';
 import { Target } from '../../gateway/target.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-config-'));
+test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
 fs.writeFileSync(path.join(tmp, 'app.mjs'), 'export default () => {};\n');
 fs.mkdirSync(path.join(tmp, 'www'));
 const fileLabel: Labeler = (key) => `portico.json: "${key}"`;

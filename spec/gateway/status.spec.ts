@@ -71,6 +71,7 @@ test('serve({ accessLog }) feeding StatusCounters: classes, bytes and the connec
 
 test('status page counts 3xx, 4xx and 5xx through the CLI', async (t) => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-status-'));
+  t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const cfg = path.join(tmp, 'status.config.mjs');
   fs.writeFileSync(cfg, `export default {
     status: '/_status',
@@ -152,6 +153,7 @@ test('the HTML page script runs: it polls the JSON and fills the table and the c
 
 test('in-flight CGI programs are counted while they run', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-status-cgi-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const script = path.join(dir, 'slow.sh');
   fs.writeFileSync(script, '#!/bin/sh\nsleep 1\nprintf "Content-Type: text/plain\\r\\n\\r\\nslow done\\n"\n');
   fs.chmodSync(script, 0o755);

@@ -87,6 +87,7 @@ test('--workers 2 --access-log FILE: every worker appends whole lines; SIGUSR1 r
   const fs = await import('node:fs');
   const os = await import('node:os');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-workers-log-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'access.log');
   const cli = await startCli(t, ['--workers', '2', '--port', '0', '--access-log', file, '--log-format', 'json', `${FIX}/native.mjs`]);
   const pids = new Set<number>();
