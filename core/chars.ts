@@ -23,8 +23,10 @@ export const TCHAR = table(
 export const FIELD_VALUE_CHAR = table((c) => c === 0x09 || (c >= 0x20 && c !== 0x7f));
 
 /** Bytes allowed in a request-target: visible ASCII only (RFC 3986 plus a tolerance for
- *  unescaped characters such as `|` or `{` that real clients send). */
-export const TARGET_CHAR = table((c) => c > 0x20 && c < 0x7f);
+ *  unescaped characters such as `|` or `{` that real clients send), but never "#": a
+ *  request-target has no fragment (RFC 9112 §3.2), and "/public#/../admin" would route
+ *  to /admin here while a hop that drops the fragment routes /public. */
+export const TARGET_CHAR = table((c) => c > 0x20 && c < 0x7f && c !== 0x23);
 
 export const HEX_VALUE = (() => {
   const t = new Int8Array(256).fill(-1);

@@ -58,7 +58,8 @@ export const isValidAuthority = (s: string): boolean => {
   if (i === n) return true;
   if (s.charCodeAt(i) !== 0x3a) return false;
   const port = n - i - 1;
-  if (port < 1 || port > 5) return false;
+  // port = *DIGIT (RFC 3986 §3.2.3): "host:" is valid and means the default port.
+  if (port > 5) return false;
   for (let j = i + 1; j < n; j++) {
     const c = s.charCodeAt(j);
     if (c < 0x30 || c > 0x39) return false;
@@ -73,6 +74,9 @@ export const parseTarget = (method: string, target: string): ParsedTarget => {
   const c0 = target.charCodeAt(0);
   if (c0 === 0x2f /* / */) {
     if (method === 'CONNECT') throw badRequest('ERR_BAD_TARGET', 'CONNECT needs an authority-form target');
+    // origin-form = absolute-path [ "?" query ]: no fragment (RFC 9112 §3.2.1), which
+    // could otherwise hide a dot-segment from a hop that strips it ("/a#/../b").
+    if (target.indexOf('#') !== -1) throw badRequest('ERR_BAD_TARGET', 'Fragment in request target');
     return ORIGIN;
   }
   if (target === '*') {
