@@ -47,7 +47,7 @@ export class RequestHandler implements ConnectionHandler {
       if (!(err instanceof BadPathError)) throw err;
       return this.sendError(res, { status: 400, message: err.message, accept: head.headers['accept'] });
     }
-    const { serverName, serverPort } = splitAuthority(head.authority, conn);
+    const { serverName, serverPort } = splitAuthority(head.authority, head.parsedTarget.scheme, conn);
     const route = this.options.router.route(head.method, path.path, serverName);
     if (route.kind === 'not-found') {
       return this.sendError(res, { status: 404, message: 'No app is mounted at this path.', accept: head.headers['accept'] });
@@ -216,8 +216,10 @@ export class RequestHandler implements ConnectionHandler {
 }
 
 /** Host name and port the client addressed: RFC 9110 §7.2, defaults from the connection. */
-const splitAuthority = (authority: string, conn: Connection): { serverName: string; serverPort: number } => {
-  const defaultPort = conn.secure ? 443 : 80;
+const splitAuthority = (authority: string, scheme: string, conn: Connection): { serverName: string; serverPort: number } => {
+  // The default port is the target URI's scheme's (RFC 9110 §4.2): an absolute-form
+  // target names it; otherwise the connection decides.
+  const defaultPort = scheme === 'https' ? 443 : scheme === 'http' ? 80 : conn.secure ? 443 : 80;
   if (authority === '') return { serverName: conn.localAddress, serverPort: conn.localPort };
   const close = authority.lastIndexOf(']');
   const colon = authority.lastIndexOf(':');
