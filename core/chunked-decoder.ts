@@ -6,7 +6,7 @@
 // length, CRLF (never a bare LF) after the size line and after the data.
 
 import { HttpError, badRequest } from './errors.js';
-import { CR, FIELD_VALUE_CHAR, HEX_VALUE, HTAB, LF, SP } from './chars.js';
+import { CR, FIELD_VALUE_CHAR, HEX_VALUE, HTAB, LF, SP, TCHAR } from './chars.js';
 import { type FieldLine, parseFieldLine } from './field-line.js';
 import { type HeaderMap, addHeader, newHeaderMap } from './headers.js';
 
@@ -22,6 +22,18 @@ const enum State {
   Done,
 }
 
+/** Where the decoder is inside a chunk-ext (after the ";"). */
+const enum Ext {
+  NameStart,
+  Name,
+  AfterName,
+  ValueStart,
+  Token,
+  Quoted,
+  QuotedPair,
+  AfterValue,
+}
+
 export class ChunkedDecoder {
   private state = State.Size;
   private size = 0;
@@ -30,6 +42,7 @@ export class ChunkedDecoder {
   private trailerParts: Buffer[] = [];
   private trailerBytes = 0;
   private lineHasBytes = false;
+  private extState = Ext.NameStart;
   private afterCR = false;
 
   /** Data found by the last `decode` call, or null. */
@@ -85,13 +98,8 @@ export class ChunkedDecoder {
           }
           continue;
         case State.Extension:
-          if (c === CR) {
-            this.state = State.SizeLF;
-          } else if (FIELD_VALUE_CHAR[c] === 0) {
-            throw badRequest('ERR_BAD_CHUNK', 'Invalid byte in chunk extension');
-          } else if (++this.extensionBytes > this.maxExtensionBytes) {
-            throw extensionTooLong();
-          }
+          if (c !== CR && ++this.extensionBytes > this.maxExtensionBytes) throw extensionTooLong();
+          if (this.extension(c)) this.state = State.SizeLF;
           pos++;
           continue;
         case State.SizeLF:
@@ -129,6 +137,56 @@ export class ChunkedDecoder {
       }
     }
     return pos;
+  }
+
+  // chunk-ext = *( BWS ";" BWS ext-name [ BWS "=" BWS ext-val ] ), ext-name = token,
+  // ext-val = token / quoted-string (RFC 9112 §7.1.1). Checked to the letter: a hop
+  // that reads an open quote as running past CRLF must never see a different
+  // message than we do (the quoted-CRLF differential). Returns true at the final CR.
+  private extension(c: number): boolean {
+    const s = this.extState;
+    if (s === Ext.Quoted) {
+      if (c === 0x22) this.extState = Ext.AfterValue;
+      else if (c === 0x5c) this.extState = Ext.QuotedPair;
+      else if (FIELD_VALUE_CHAR[c] === 0) throw badExtension();
+      return false;
+    }
+    if (s === Ext.QuotedPair) {
+      if (FIELD_VALUE_CHAR[c] === 0) throw badExtension();
+      this.extState = Ext.Quoted;
+      return false;
+    }
+    if (TCHAR[c] === 1) {
+      if (s === Ext.NameStart || s === Ext.Name) this.extState = Ext.Name;
+      else if (s === Ext.ValueStart || s === Ext.Token) this.extState = Ext.Token;
+      else throw badExtension();
+      return false;
+    }
+    const whitespace = c === SP || c === HTAB;
+    if (whitespace) {
+      // BWS: allowed around ";" and "="; it ends a name or a token.
+      if (s === Ext.Name) this.extState = Ext.AfterName;
+      else if (s === Ext.Token) this.extState = Ext.AfterValue;
+      return false;
+    }
+    const complete = s === Ext.Name || s === Ext.AfterName || s === Ext.Token || s === Ext.AfterValue;
+    if (c === 0x3b /* ; */ && complete) {
+      this.extState = Ext.NameStart;
+      return false;
+    }
+    if (c === 0x3d /* = */ && (s === Ext.Name || s === Ext.AfterName)) {
+      this.extState = Ext.ValueStart;
+      return false;
+    }
+    if (c === 0x22 /* " */ && s === Ext.ValueStart) {
+      this.extState = Ext.Quoted;
+      return false;
+    }
+    if (c === CR && complete) {
+      this.extState = Ext.NameStart;
+      return true;
+    }
+    throw badExtension();
   }
 
   // The trailer section is field lines ended by an empty line. Lines are scanned
@@ -188,6 +246,8 @@ export class ChunkedDecoder {
     this.rawTrailers = raw;
   }
 }
+
+const badExtension = (): HttpError => badRequest('ERR_BAD_CHUNK', 'Malformed chunk extension');
 
 const extensionTooLong = (): HttpError =>
   badRequest('ERR_CHUNK_EXTENSION_TOO_LONG', 'Chunk extension exceeds the limit');

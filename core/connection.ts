@@ -485,7 +485,10 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
       this.corked = false;
       socket.uncork();
     }
-    if (this.readPaused) socket.resume();
+    // Neither flowing nor paused: bytes wait in the socket until the new owner adds a
+    // 'data' listener (or reads), which starts the flow, as node:http leaves an upgraded socket.
+    socket.pause();
+    (socket as { readableFlowing: boolean | null }).readableFlowing = null;
     socket.on('error', () => socket.destroy()); // an error listener must stay
     const head = this.parser.takeBuffered();
     this.handler.closed?.(this);

@@ -54,7 +54,10 @@ export const requestFraming = (
     const c = cl.charCodeAt(i);
     if (c < 0x30 || c > 0x39) throw badRequest('ERR_BAD_CONTENT_LENGTH', 'Content-Length is not a decimal number');
   }
-  const length = n > MAX_LENGTH_DIGITS ? Number.MAX_SAFE_INTEGER : Number(cl);
+  // Leading zeros do not count: "000…05" is 5 (RFC 9112 §6.2: 1*DIGIT).
+  let first = 0;
+  while (first < n - 1 && cl.charCodeAt(first) === 0x30) first++;
+  const length = n - first > MAX_LENGTH_DIGITS ? Number.MAX_SAFE_INTEGER : Number(cl);
   if (length > maxBodyBytes) throw new HttpError('ERR_BODY_TOO_LARGE', 413, 'Request body exceeds the limit');
   return length === 0 ? NO_BODY : { kind: 'length', length };
 };
@@ -65,7 +68,7 @@ const parseTransferEncoding = (te: string): RequestFraming => {
   let last = '';
   let unsupported = '';
   for (const raw of codings) {
-    const coding = raw.trim().toLowerCase();
+    const coding = trimOws(raw).toLowerCase();
     if (coding === '') continue; // RFC 9110 §5.6.1: empty list elements are ignored
     if (sawChunked) {
       // chunked must be final (§6.3 (4)) and applied once (§7)
@@ -81,17 +84,27 @@ const parseTransferEncoding = (te: string): RequestFraming => {
   return CHUNKED;
 };
 
+/** Strips OWS (SP and HTAB only, RFC 9110 §5.6.3): String#trim would also strip
+ *  U+00A0 and others, so "\xa0chunked" would pass for "chunked". */
+const trimOws = (s: string): string => {
+  let a = 0;
+  let b = s.length;
+  while (a < b && (s.charCodeAt(a) === 0x20 || s.charCodeAt(a) === 0x09)) a++;
+  while (b > a && (s.charCodeAt(b - 1) === 0x20 || s.charCodeAt(b - 1) === 0x09)) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+};
+
 /** True when `list` (a Connection value) names `token`, case-insensitively (RFC 9110 §7.6.1). */
 export const hasToken = (list: string | undefined, token: string): boolean => {
   if (list === undefined) return false;
   if (list.length === token.length) return list.toLowerCase() === token;
-  for (const part of list.split(',')) if (part.trim().toLowerCase() === token) return true;
+  for (const part of list.split(',')) if (trimOws(part).toLowerCase() === token) return true;
   return false;
 };
 
 /** RFC 9112 §9.3: persistence by version and the Connection field. */
 export const requestWantsKeepAlive = (versionMinor: number, connection: string | undefined): boolean =>
-  versionMinor >= 1 ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
+  !hasToken(connection, 'close') && (versionMinor >= 1 || hasToken(connection, 'keep-alive'));
 
 export type ResponseFraming = 'none' | 'length' | 'chunked' | 'close';
 

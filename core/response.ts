@@ -113,7 +113,7 @@ export class OutgoingResponse {
       if (this.state === State.Ended) throw appError('ERR_WRITE_AFTER_END', 'write() after end()');
       return false;
     }
-    if (this.state === State.Idle) this.start(-1, null);
+    if (this.state === State.Idle) this.start(-1, null, false);
     return this.writeBody(chunk);
   }
 
@@ -124,8 +124,9 @@ export class OutgoingResponse {
       return;
     }
     if (this.state === State.Idle) {
-      const length = chunk === undefined ? 0 : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-      this.start(length, chunk ?? null);
+      // A HEAD answered with a bare end() says nothing of GET's length (as node:http).
+      const length = chunk === undefined ? (this.isHead ? -1 : 0) : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+      this.start(length, chunk ?? null, true);
       if ((this.state as State) !== State.Streaming) return;
     } else if (chunk !== undefined && !this.writeBody(chunk) && this.state !== State.Streaming) {
       return;
@@ -184,7 +185,7 @@ export class OutgoingResponse {
   // ---- framing ----
 
   /** Chooses the framing and sends the head (with `body` when the response is complete at once). */
-  private start(completeLength: number, body: Chunk | null): void {
+  private start(completeLength: number, body: Chunk | null, ending: boolean): void {
     const head = this.head ?? serializeHead(200, undefined);
     const status = this.status;
     const noBody = this.isHead || statusHasNoBody(status);
@@ -207,7 +208,7 @@ export class OutgoingResponse {
     } else if (this.isHead && !statusHasNoBody(status)) {
       // HEAD: the fields GET would get (RFC 9110 §9.3.2), without the body.
       if (knownLength >= 0) text += 'Content-Length: ' + knownLength + CRLF;
-      else if (this.versionMinor === 1 && !this.askedClose) text += 'Transfer-Encoding: chunked\r\n';
+      else if (!ending && this.versionMinor === 1 && !this.askedClose) text += 'Transfer-Encoding: chunked\r\n';
     } else if (status === 304 && head.declaredLength >= 0) {
       text += 'Content-Length: ' + head.declaredLength + CRLF;
     }
