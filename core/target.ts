@@ -74,9 +74,6 @@ export const parseTarget = (method: string, target: string): ParsedTarget => {
   const c0 = target.charCodeAt(0);
   if (c0 === 0x2f /* / */) {
     if (method === 'CONNECT') throw badRequest('ERR_BAD_TARGET', 'CONNECT needs an authority-form target');
-    // origin-form = absolute-path [ "?" query ]: no fragment (RFC 9112 §3.2.1), which
-    // could otherwise hide a dot-segment from a hop that strips it ("/a#/../b").
-    if (target.indexOf('#') !== -1) throw badRequest('ERR_BAD_TARGET', 'Fragment in request target');
     return ORIGIN;
   }
   if (target === '*') {
@@ -95,13 +92,12 @@ export const parseTarget = (method: string, target: string): ParsedTarget => {
   let end = schemeLength;
   while (end < target.length) {
     const c = target.charCodeAt(end);
-    if (c === 0x2f || c === 0x3f || c === 0x23) break;
+    if (c === 0x2f || c === 0x3f) break;
     end++;
   }
   const authority = target.slice(schemeLength, end);
   if (!isValidAuthority(authority)) throw badRequest('ERR_BAD_TARGET', 'Invalid authority in absolute-form target');
   let rest = target.slice(end);
-  if (rest.charCodeAt(0) === 0x23) throw badRequest('ERR_BAD_TARGET', 'Fragment in request target');
   if (rest === '' || rest.charCodeAt(0) === 0x3f) rest = '/' + rest;
   return { form: 'absolute', authority, scheme: schemeLength === 7 ? 'http' : 'https', originForm: rest };
 };
