@@ -43,7 +43,7 @@ await optional('fetch', async (m) => {
   const app = new Hono();
   app.get('/hi', (c) => c.text('hi'));
   app.post('/up', async (c) => c.json({ n: (await c.req.arrayBuffer()).byteLength }));
-  return (m['fetchApp'] as (h: unknown) => App)(app);
+  return (m['fetchApp'] as (h: unknown, o: unknown) => App)(app, { stripPrefix: true });
 });
 await optional('cgi', (m) => {
   const script = join(dir, 'hello.sh');

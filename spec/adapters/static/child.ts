@@ -23,6 +23,8 @@ export interface ChildServer {
 
 export interface ChildOptions {
   nodeArgs?: string[];
+  /** A command the node process is started under (e.g. setpriv dropping capabilities). */
+  wrapper?: string[];
   spawn?: SpawnOptions;
   socketPath?: string;
 }
@@ -30,7 +32,8 @@ export interface ChildOptions {
 export const startChildServer = (t: ExecutionContext, root: string, options: ChildOptions = {}): Promise<ChildServer> =>
   new Promise((resolve, reject) => {
     const args = [...(options.nodeArgs ?? []), SCRIPT, root, ...(options.socketPath === undefined ? [] : [options.socketPath])];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options.spawn });
+    const [command, ...prefix] = [...(options.wrapper ?? []), process.execPath];
+    const child = spawn(command!, [...prefix, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...options.spawn });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {

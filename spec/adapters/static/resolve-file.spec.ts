@@ -106,7 +106,9 @@ test('a root that is itself a symlink works, and following a swapped "current" l
 });
 
 test('a file or directory the server may not read is a 403', async (t) => {
-  // Root reads everything, so when the suite runs as root the server runs as nobody in a child process.
+  // Root reads everything, so when the suite runs as root the server runs in a child
+  // process without the capabilities that bypass file permissions (still root, so it
+  // can load the suite from wherever it was cloned).
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-static-perm-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.chmodSync(dir, 0o755);
@@ -119,7 +121,7 @@ test('a file or directory the server may not read is a 403', async (t) => {
   fs.chmodSync(path.join(dir, 'locked'), 0o000);
   let base: string;
   if (process.getuid?.() === 0) {
-    const child = await startChildServer(t, dir, { spawn: { uid: 65534, gid: 65534 } });
+    const child = await startChildServer(t, dir, { wrapper: ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--'] });
     base = `http://127.0.0.1:${child.port}`;
   } else {
     base = (await startServer(t, { mounts: { '/': staticApp({ root: dir }) } })).url;
