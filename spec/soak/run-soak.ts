@@ -79,7 +79,9 @@ const rawClient = (port: number, data: string, how: 'destroy' | 'wait' | 'reset'
 export const runSoak = async (total: number, concurrency = 32, faultEvery = 200, log: (s: string) => void = () => {}): Promise<SoakReport> => {
   const started = Date.now();
   const child = fork(fileURLToPath(new URL('./soak-server.js', import.meta.url)), [], {
-    execArgv: ['--expose-gc'],
+    // A fixed young generation: V8 resizes it with the allocation rate, which moves RSS
+    // by up to tens of MiB and would hide (or fake) a leak.
+    execArgv: ['--expose-gc', '--min-semi-space-size=4', '--max-semi-space-size=4'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const hello = await new Promise<{ port: number; mounts: string[] }>((resolve, reject) => {
@@ -92,6 +94,17 @@ export const runSoak = async (total: number, concurrency = 32, faultEvery = 200,
       child.send({ cmd: 'stats' });
     });
   // Routes of adapters that are not mounted are left out (the 404 route stays).
+  // RSS after a GC still moves by several MiB from one moment to the next (heap
+  // resizing, allocator arenas): compare the lowest of a few samples at each point.
+  const settled = async (): Promise<SoakStats> => {
+    let best = await stats();
+    for (let i = 0; i < 4; i++) {
+      await sleep(100);
+      const s = await stats();
+      if (s.rss < best.rss) best = { ...s, fds: best.fds, children: best.children };
+    }
+    return best;
+  };
   const routes = ROUTES.filter((r) => r.expect === 404 || hello.mounts.includes('/' + r.path.split('/')[1]));
   const weighted: Route[] = routes.flatMap((r) => Array<Route>(r.weight).fill(r));
   const origin = `http://127.0.0.1:${hello.port}`;
@@ -102,7 +115,8 @@ export const runSoak = async (total: number, concurrency = 32, faultEvery = 200,
   let issued = 0;
   let faulty = 0;
   let warm: SoakStats | null = null;
-  const warmAt = Math.floor(total / 10);
+  // Warm-up: JIT, caches and allocator arenas settle in the first few thousand requests.
+  const warmAt = Math.min(Math.floor(total / 4), 50_000);
   const idle = async (): Promise<void> => {
     for (let i = 0; i < 200 && (await stats()).connections > concurrency; i++) await sleep(25);
   };
@@ -112,7 +126,7 @@ export const runSoak = async (total: number, concurrency = 32, faultEvery = 200,
       if (n === warmAt && warm === null) {
         warm = { rss: 0, heapUsed: 0, fds: 0, children: 0, connections: 0 }; // placeholder while measuring
         await idle();
-        warm = await stats();
+        warm = await settled();
       }
       if (faultEvery > 0 && n % faultEvery === 0) {
         faulty++;
@@ -140,7 +154,7 @@ export const runSoak = async (total: number, concurrency = 32, faultEvery = 200,
     end = await stats();
   }
   await sleep(200);
-  end = await stats();
+  end = await settled();
   child.kill('SIGTERM');
   return {
     requests: total,
