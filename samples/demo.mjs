@@ -1,5 +1,6 @@
 // The demo server behind `npm start`: every sample app, mounted side by side.
 // PORT overrides the port (default 8080); HOST the address (default 127.0.0.1).
+import { fileURLToPath } from 'node:url';
 import { serve } from 'portico';
 import hello from './hello.mjs';
 import echo from './echo.mjs';
@@ -20,8 +21,8 @@ export const mounts = {
   '/koa': koa,
   '/hono': fetchApp(hono, { stripPrefix: true }),
   '/fetch': fetchApp(fetchHandler),
-  '/cgi-bin': cgiApp({ root: new URL('./cgi-bin', import.meta.url).pathname }),
-  '/': staticApp({ root: new URL('./public', import.meta.url).pathname }),
+  '/cgi-bin': cgiApp({ root: fileURLToPath(new URL('./cgi-bin', import.meta.url)) }),
+  '/': staticApp({ root: fileURLToPath(new URL('./public', import.meta.url)) }),
 };
 
 const server = await serve({
