@@ -11,7 +11,7 @@
 
 import type { Socket } from 'node:net';
 import { HttpError } from './errors.js';
-import { RequestParser, type RequestHead } from './request-parser.js';
+import { RequestParser, type ParserEvent, type RequestHead } from './request-parser.js';
 import { RequestBody } from './request-body.js';
 import { OutgoingResponse, type Chunk, type ResponseChannel } from './response.js';
 import type { Limits, Timeouts } from './limits.js';
@@ -193,31 +193,18 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
   }
 
   private pumpOnce(): void {
-    const parser = this.parser;
     while (!this.destroyed && !this.detached) {
       if (this.res === null) {
         if (this.closing) return;
-        let ev;
-        try {
-          ev = parser.next();
-        } catch (err) {
-          this.protocolError(err as HttpError);
-          return;
-        }
+        const ev = this.nextEvent();
         if (ev === null) return;
         if (ev.type !== 'head') throw new Error('parser out of step');
         this.startExchange(ev.head);
         continue;
       }
       const body = this.body!;
-      if (parser.betweenMessages || (!body.wantsMore && !this.responseDone)) return;
-      let ev;
-      try {
-        ev = parser.next();
-      } catch (err) {
-        this.protocolError(err as HttpError);
-        return;
-      }
+      if (this.parser.betweenMessages || (!body.wantsMore && !this.responseDone)) return;
+      const ev = this.nextEvent();
       if (ev === null) return;
       if (ev.type === 'data') {
         if (this.responseDone) {
@@ -234,6 +221,16 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
         body.end(ev.trailers, ev.rawTrailers);
         if (this.responseDone) this.nextExchange();
       }
+    }
+  }
+
+  /** The parser's next event; a protocol error is answered here and ends the pumping (null). */
+  private nextEvent(): ParserEvent | null {
+    try {
+      return this.parser.next();
+    } catch (err) {
+      this.protocolError(err as HttpError);
+      return null;
     }
   }
 
