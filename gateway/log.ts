@@ -1,20 +1,9 @@
 // The error log. Portico reports app failures with the mount that failed and the
-// cause; users plug in their own sink (or silence it in tests).
+// cause; the shape and the console sink live in adapters/log.ts, shared with the
+// adapters that log on their own.
 
-export interface Logger {
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+import { consoleLoggerFor, type Logger } from '../adapters/log.js';
 
-export const consoleLogger: Logger = {
-  error(message, fields) {
-    const extra = fields ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${formatValue(v)}`).join(' ') : '';
-    process.stderr.write(`[portico] ${new Date().toISOString()} error: ${message}${extra}\n`);
-  },
-};
+export { silentLogger, type Logger } from '../adapters/log.js';
 
-const formatValue = (v: unknown): string => {
-  if (v instanceof Error) return JSON.stringify(v.stack ?? v.message);
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
-};
-
-export const silentLogger: Logger = { error() {} };
+export const consoleLogger: Logger = consoleLoggerFor('error');

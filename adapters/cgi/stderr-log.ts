@@ -2,24 +2,15 @@
 // line is logged with the script that wrote it (Apache's "AH01215: ...: script"
 // lines), so interleaved programs stay readable. Lines are bounded: a program
 // printing megabytes without a newline is logged in pieces, never buffered.
-// The gateway's logger is not reachable from adapters, so cgiApp takes its own
-// (same shape) and defaults to one that writes to the console.
+// cgiApp takes a logger of the shared shape (adapters/log.ts) and defaults to
+// one that writes to the console.
 
-export interface CgiLogger {
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+import { consoleLoggerFor, type Logger } from '../log.js';
 
-const formatValue = (v: unknown): string => {
-  if (v instanceof Error) return JSON.stringify(v.stack ?? v.message);
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
-};
+/** The error log's shape (adapters/log.ts). */
+export type CgiLogger = Logger;
 
-export const consoleLogger: CgiLogger = {
-  error(message, fields) {
-    const extra = fields ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${formatValue(v)}`).join(' ') : '';
-    console.error(`[portico] ${new Date().toISOString()} cgi: ${message}${extra}`);
-  },
-};
+export const consoleLogger: CgiLogger = consoleLoggerFor('cgi');
 
 const LF = 0x0a;
 const MAX_LINE = 8 * 1024;

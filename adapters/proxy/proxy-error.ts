@@ -2,26 +2,16 @@
 // the response started: 504 when the upstream did not connect or answer in
 // time, 502 for everything else (refused, reset, a malformed response), as
 // nginx does. After it started: the client connection is cut, so the body is
-// visibly truncated. A client that already left needs no answer. The gateway's
-// logger is not reachable from adapters, so proxyApp takes its own (same shape).
+// visibly truncated. A client that already left needs no answer. proxyApp takes a
+// logger of the shared shape (adapters/log.ts).
 
+import { consoleLoggerFor, type Logger } from '../log.js';
 import type { Env, Responder } from '../env.js';
 
-export interface ProxyLogger {
-  error(message: string, fields?: Record<string, unknown>): void;
-}
+/** The error log's shape (adapters/log.ts). */
+export type ProxyLogger = Logger;
 
-const formatValue = (v: unknown): string => {
-  if (v instanceof Error) return JSON.stringify(v.stack ?? v.message);
-  return typeof v === 'string' ? JSON.stringify(v) : String(v);
-};
-
-export const consoleLogger: ProxyLogger = {
-  error(message, fields) {
-    const extra = fields ? ' ' + Object.entries(fields).map(([k, v]) => `${k}=${formatValue(v)}`).join(' ') : '';
-    console.error(`[portico] ${new Date().toISOString()} proxy: ${message}${extra}`);
-  },
-};
+export const consoleLogger: ProxyLogger = consoleLoggerFor('proxy');
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'ERR_PROXY_TIMEOUT']);
 
