@@ -6,7 +6,7 @@
 
 import test from 'ava';
 import { REQUESTS } from '../fixtures/requests.js';
-import { checkWireFixture, startFixtureServer, waysOf } from '../helpers/fixtures.js';
+import { checkWireFixture, startFixtureServer, waysOf, wireSlots } from '../helpers/fixtures.js';
 import type { TestServer } from '../helpers/server.js';
 
 let reading: TestServer;
@@ -26,23 +26,7 @@ test('the table holds at least 120 requests with unique names', (t) => {
   t.is(new Set(REQUESTS.map((f) => f.name)).size, REQUESTS.length);
 });
 
-// A few fixtures at a time: the servers share this process with the clients, and
-// on a loaded machine two hundred concurrent byte-by-byte senders starve them.
-const SLOTS = 8;
-let free = SLOTS;
-const waiting: Array<() => void> = [];
-const acquire = async (): Promise<void> => {
-  if (free > 0) {
-    free--;
-    return;
-  }
-  await new Promise<void>((resolve) => waiting.push(resolve));
-};
-const release = (): void => {
-  const next = waiting.shift();
-  if (next) next();
-  else free++;
-};
+const { acquire, release } = wireSlots();
 
 REQUESTS.forEach((fixture, index) => {
   test(`wire: ${fixture.name}`, async (t) => {

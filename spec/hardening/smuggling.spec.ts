@@ -9,7 +9,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { REQUESTS } from '../fixtures/requests.js';
 import { SMUGGLING, type SmugglingFixture } from '../fixtures/smuggling.js';
-import { bytesOf, checkParserFixture, checkWireFixture, sendRaw, startFixtureServer, waysOf, type Mode } from '../helpers/fixtures.js';
+import { bytesOf, checkParserFixture, checkWireFixture, sendRaw, startFixtureServer, waysOf, type Mode, wireSlots } from '../helpers/fixtures.js';
 import type { TestServer } from '../helpers/server.js';
 
 let reading: TestServer;
@@ -56,23 +56,7 @@ SMUGGLING.forEach((fixture, index) => {
   });
 });
 
-// A few cases at a time over the wire, as spec/core/wire-fixtures does: the
-// servers share this process with the clients.
-const SLOTS = 8;
-let free = SLOTS;
-const waiting: Array<() => void> = [];
-const acquire = async (): Promise<void> => {
-  if (free > 0) {
-    free--;
-    return;
-  }
-  await new Promise<void>((resolve) => waiting.push(resolve));
-};
-const release = (): void => {
-  const next = waiting.shift();
-  if (next) next();
-  else free++;
-};
+const { acquire, release } = wireSlots();
 
 /** No response may be the answer to the smuggled request (the fixture app echoes its target). */
 const checkNothingSmuggled = async (t: ExecutionContext, port: number, fixture: SmugglingFixture, mode: Mode): Promise<void> => {

@@ -338,3 +338,27 @@ export const checkWireFixture = async (t: ExecutionContext, port: number, fixtur
     t.false(finals.some((r) => r.body.includes('"/second"')), `${label}: the follow-up is never answered`);
   }
 };
+
+/**
+ * A counting semaphore for wire fixtures: the servers share the test process with
+ * the clients, and on a loaded machine hundreds of concurrent byte-by-byte
+ * senders starve them, so only a few run at a time.
+ */
+export const wireSlots = (slots = 8): { acquire(): Promise<void>; release(): void } => {
+  let free = slots;
+  const waiting: Array<() => void> = [];
+  return {
+    async acquire() {
+      if (free > 0) {
+        free--;
+        return;
+      }
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    release() {
+      const next = waiting.shift();
+      if (next) next();
+      else free++;
+    },
+  };
+};
