@@ -46,7 +46,7 @@ const RANGE = 'bytes=262144-327679';
 
 const all = (servers: ServerSpec[], load: Load): Cell[] => servers.map((server) => ({ server, load }));
 
-const helloServers = [S.NATIVE, S.FETCH, S.NODE_BARE, S.PORTICO_EXPRESS4, S.PORTICO_EXPRESS5, S.NODE_HTTP, S.HONO, S.EXPRESS4, S.EXPRESS5, S.rawNet('hello')];
+const helloServers = [S.NATIVE, S.FETCH, S.FETCH_LIGHT, S.NODE_BARE, S.PORTICO_EXPRESS4, S.PORTICO_EXPRESS5, S.NODE_HTTP, S.HONO, S.EXPRESS4, S.EXPRESS5, S.rawNet('hello')];
 const sizedServers = (mode: string) => [S.NATIVE, S.NODE_BARE, S.FETCH, S.NODE_HTTP, S.HONO, S.rawNet(mode)];
 
 const cgiScript = path.join(CGI_DIR, 'cgi-bin', 'hello.sh');

@@ -14,6 +14,8 @@ const nodeServer = (name: string, script: string, portico: boolean, ...args: str
 
 export const NATIVE = nodeServer('portico native', 'portico-native.mjs', true);
 export const FETCH = nodeServer('portico fetch (Hono app)', 'portico-fetch.mjs', true);
+/** The same with fetchApp's opt-in light Response (what @hono/node-server does by default). */
+export const FETCH_LIGHT = nodeServer('portico fetch (Hono, lightResponse)', 'portico-fetch.mjs', true, 'light');
 export const NODE_BARE = nodeServer('portico node (bare handler)', 'portico-node.mjs', true);
 export const PORTICO_EXPRESS4 = nodeServer('portico node + Express 4', 'portico-express.mjs', true, '4');
 export const PORTICO_EXPRESS5 = nodeServer('portico node + Express 5', 'portico-express.mjs', true, '5');
