@@ -6,20 +6,9 @@
 
 import test from 'ava';
 import { REQUESTS } from '../fixtures/requests.js';
-import { checkWireFixture, startFixtureServer, waysOf, wireSlots } from '../helpers/fixtures.js';
-import type { TestServer } from '../helpers/server.js';
+import { checkWireFixture, waysOf, wireSlots, useFixtureServers } from '../helpers/fixtures.js';
 
-let reading: TestServer;
-let ignoring: TestServer;
-
-test.before(async () => {
-  reading = await startFixtureServer(null, true);
-  ignoring = await startFixtureServer(null, false);
-});
-
-test.after.always(async () => {
-  await Promise.all([reading?.server.close(), ignoring?.server.close()]);
-});
+const servers = useFixtureServers(test);
 
 test('the table holds at least 120 requests with unique names', (t) => {
   t.true(REQUESTS.length >= 120, `${REQUESTS.length} fixtures`);
@@ -33,8 +22,8 @@ REQUESTS.forEach((fixture, index) => {
     await acquire();
     try {
       for (const way of waysOf(fixture, 1000 + index)) {
-        await checkWireFixture(t, reading.port, fixture, way, 'read');
-        if (fixture.body) await checkWireFixture(t, ignoring.port, fixture, way, 'unread');
+        await checkWireFixture(t, servers.reading.port, fixture, way, 'read');
+        if (fixture.body) await checkWireFixture(t, servers.ignoring.port, fixture, way, 'unread');
       }
     } finally {
       release();
@@ -43,6 +32,6 @@ REQUESTS.forEach((fixture, index) => {
 });
 
 test.after('no app failure was logged', (t) => {
-  t.deepEqual(reading.errors, []);
-  t.deepEqual(ignoring.errors, []);
+  t.deepEqual(servers.reading.errors, []);
+  t.deepEqual(servers.ignoring.errors, []);
 });

@@ -4,7 +4,7 @@ import net from 'node:net';
 import zlib from 'node:zlib';
 import { request } from 'undici';
 import { startServer } from '../helpers/server.js';
-import { exchange } from '../helpers/raw-client.js';
+import { afterHead, exchange } from '../helpers/raw-client.js';
 import { settled } from '../helpers/settled.js';
 import { header, type RawResponse } from '../helpers/response-reader.js';
 import { compress, validate, type App, type OutgoingHeaders, type Violation } from '../../gateway/index.js';
@@ -186,8 +186,6 @@ test('compressed streaming keeps backpressure: a stalled client stalls the app',
   const socket = net.connect(port, '127.0.0.1');
   t.teardown(() => socket.destroy());
   const inflate = zlib.createGunzip();
-  let head = Buffer.alloc(0);
-  let inHead = true;
   let pending: Buffer = Buffer.alloc(0);
   let decoded = 0;
   inflate.on('data', (c: Buffer) => (decoded += c.length));
@@ -207,17 +205,17 @@ test('compressed streaming keeps backpressure: a stalled client stalls the app',
       pending = pending.subarray(eol + 2 + size + 2);
     }
   };
-  socket.on('data', (chunk: Buffer) => {
-    if (inHead) {
-      head = Buffer.concat([head, chunk]);
-      const end = head.indexOf('\r\n\r\n');
-      if (end === -1) return;
-      inHead = false;
-      chunk = head.subarray(end + 4);
-    }
-    pending = Buffer.concat([pending, chunk]);
-    dechunk();
-  });
+  let head: Buffer = Buffer.alloc(0);
+  socket.on(
+    'data',
+    afterHead(
+      (chunk) => {
+        pending = Buffer.concat([pending, chunk]);
+        dechunk();
+      },
+      (h) => (head = h),
+    ),
+  );
   socket.write('GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n');
   await new Promise((r) => setTimeout(r, 200));
   socket.pause();

@@ -9,20 +9,9 @@
 import test, { type ExecutionContext } from 'ava';
 import { REQUESTS } from '../fixtures/requests.js';
 import { SMUGGLING, type SmugglingFixture } from '../fixtures/smuggling.js';
-import { bytesOf, checkParserFixture, checkWireFixture, sendRaw, startFixtureServer, waysOf, type Mode, wireSlots } from '../helpers/fixtures.js';
-import type { TestServer } from '../helpers/server.js';
+import { bytesOf, checkParserFixture, checkWireFixture, sendRaw, waysOf, type Mode, wireSlots, useFixtureServers } from '../helpers/fixtures.js';
 
-let reading: TestServer;
-let ignoring: TestServer;
-
-test.before(async () => {
-  reading = await startFixtureServer(null, true);
-  ignoring = await startFixtureServer(null, false);
-});
-
-test.after.always(async () => {
-  await Promise.all([reading?.server.close(), ignoring?.server.close()]);
-});
+const servers = useFixtureServers(test);
 
 test('the corpus: at least 300 cases with the core table, names and bytes all distinct', (t) => {
   const all = [...REQUESTS, ...SMUGGLING];
@@ -76,12 +65,12 @@ SMUGGLING.forEach((fixture, index) => {
     await acquire();
     try {
       for (const way of waysOf(fixture, 5000 + index)) {
-        await checkWireFixture(t, reading.port, fixture, way, 'read');
-        if (fixture.body) await checkWireFixture(t, ignoring.port, fixture, way, 'unread');
+        await checkWireFixture(t, servers.reading.port, fixture, way, 'read');
+        if (fixture.body) await checkWireFixture(t, servers.ignoring.port, fixture, way, 'unread');
       }
       if (fixture.request.includes('/smuggled')) {
-        await checkNothingSmuggled(t, reading.port, fixture, 'read');
-        if (fixture.body) await checkNothingSmuggled(t, ignoring.port, fixture, 'unread');
+        await checkNothingSmuggled(t, servers.reading.port, fixture, 'read');
+        if (fixture.body) await checkNothingSmuggled(t, servers.ignoring.port, fixture, 'unread');
       }
     } finally {
       release();
@@ -90,6 +79,6 @@ SMUGGLING.forEach((fixture, index) => {
 });
 
 test.after('no app failure was logged', (t) => {
-  t.deepEqual(reading.errors, []);
-  t.deepEqual(ignoring.errors, []);
+  t.deepEqual(servers.reading.errors, []);
+  t.deepEqual(servers.ignoring.errors, []);
 });

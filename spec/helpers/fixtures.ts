@@ -6,7 +6,7 @@
 // socket to a real server whose app answers with what it saw, as JSON.
 
 import net from 'node:net';
-import type { ExecutionContext } from 'ava';
+import type { ExecutionContext, TestFn } from 'ava';
 import { DEFAULT_LIMITS, HttpError, RequestParser, type Limits } from '../../core/index.js';
 import type { App, MountTable } from '../../gateway/index.js';
 import { FIXTURE_LIMITS, FOLLOW_UP, type Outcome, type RequestFixture, type Seen } from '../fixtures/requests.js';
@@ -361,4 +361,23 @@ export const wireSlots = (slots = 8): { acquire(): Promise<void>; release(): voi
       else free++;
     },
   };
+};
+
+/** The two fixture servers a wire table runs against: one app reads bodies, the other never does. */
+export interface FixtureServers {
+  reading: TestServer;
+  ignoring: TestServer;
+}
+
+/** Starts both fixture servers before the file's tests and closes them after. */
+export const useFixtureServers = (test: TestFn): FixtureServers => {
+  const servers = {} as FixtureServers;
+  test.before(async () => {
+    servers.reading = await startFixtureServer(null, true);
+    servers.ignoring = await startFixtureServer(null, false);
+  });
+  test.after.always(async () => {
+    await Promise.all([servers.reading?.server.close(), servers.ignoring?.server.close()]);
+  });
+  return servers;
 };

@@ -96,3 +96,22 @@ export const exchange = (port: number, request: Buffer | string, options: Exchan
     });
   });
 };
+
+/**
+ * A 'data' listener for a raw socket that splits off the response head (given
+ * to `onHead`, CRLFs included) and hands every body byte after it to `onBody`.
+ */
+export const afterHead = (onBody: (chunk: Buffer) => void, onHead: (head: Buffer) => void = () => {}): ((chunk: Buffer) => void) => {
+  let head: Buffer | null = Buffer.alloc(0);
+  return (chunk) => {
+    if (head !== null) {
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end === -1) return;
+      onHead(head.subarray(0, end + 4));
+      chunk = head.subarray(end + 4);
+      head = null;
+    }
+    onBody(chunk);
+  };
+};
