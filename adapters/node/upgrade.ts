@@ -12,10 +12,9 @@ import { describeRequest, endRequest, type NodeRequest } from './request.js';
 export type UpgradeListener = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 export const acceptUpgrade = (env: Env, responder: Responder, listener: UpgradeListener): void => {
+  // detach() leaves the socket neither flowing nor paused, as node:http does after an
+  // upgrade: bytes wait until the new owner adds its 'data' listener, even a tick later.
   const { socket, head } = responder.detach();
-  // As node:http does after an upgrade: neither flowing nor paused, so bytes wait
-  // in the socket until the new owner adds its 'data' listener, even a tick later.
-  (socket as unknown as { readableFlowing: boolean | null }).readableFlowing = null;
   const req = new http.IncomingMessage(socket) as NodeRequest;
   describeRequest(req, env);
   req.upgrade = true;
