@@ -4,7 +4,89 @@
 // checks it at run time. Adapters (node, fetch, cgi, static) are apps of this
 // interface that translate it for the app they wrap.
 
-import type { HeadOptions, OutgoingHeaders, RequestBody, Chunk } from '../core/index.js';
+import type { Socket } from 'node:net';
+import type { HeadOptions, OutgoingHeaders, Chunk, BodySink } from '../core/index.js';
+import type { Logger } from './log.js';
+
+/**
+ * The request body an app reads: a stream with backpressure, pulled (`read()`,
+ * `for await`, `bytes()`, `text()`) or pushed (`flow(sink)`, `pause()`, `resume()`).
+ * The first read is the app's consent to `Expect: 100-continue`. core's RequestBody
+ * is the server's implementation; apps and adapters rely on this interface only.
+ */
+export interface BodyStream extends AsyncIterable<Buffer> {
+  /** Content-Length, 0 for no body, -1 for a chunked body. */
+  readonly length: number;
+  /** Bytes received from the client so far. */
+  readonly received: number;
+  /** True once the whole body arrived (or failed). */
+  readonly complete: boolean;
+  /** Trailer fields of a chunked body, once it ended (null before, or when there were none). */
+  readonly trailers: Readonly<Record<string, string>> | null;
+  /** The same, as received: [name, value, name, value, ...]. */
+  readonly rawTrailers: readonly string[] | null;
+  read(): Promise<Buffer | null>;
+  flow(sink: BodySink): void;
+  pause(): void;
+  resume(): void;
+  /** The whole body; rejects with an error of status 413 past `limit` bytes. */
+  bytes(limit?: number): Promise<Buffer>;
+  text(limit?: number): Promise<string>;
+}
+
+/** What an adapter may know of and do to the connection a request came on. */
+export interface ConnectionView {
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly remoteFamily: string;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly secure: boolean;
+  /** Requests read on this connection so far, this one included. */
+  readonly requests: number;
+  /** Bytes read from and written to the socket so far (queued writes included). */
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  /** Ends the connection once the current response is complete; no further request is read. */
+  shutdown(): void;
+  /** Cuts the connection now. */
+  destroy(err?: Error): void;
+}
+
+/** What the server's error-page renderer is told; `accept` comes from the request. */
+export interface ErrorPageInfo {
+  status: number;
+  /** A short, safe explanation for the client (no stack, no server path). */
+  message: string;
+  /** A stable error code (ERR_...), shown in JSON pages. */
+  code?: string;
+  /** Extra response fields (Allow for 405, Retry-After for 429/503). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * The server's extensions of the env, each optional so that an app also runs on
+ * an env made elsewhere (a test, another server). Adapters read them to log
+ * through the server's logger and answer errors with the server's error pages.
+ */
+export interface PorticoExtensions {
+  /** The mount prefix that selected the app ("" at the root). */
+  'portico.mount'?: string;
+  /** Keeps graceful shutdown waiting for the promise (the Fetch `waitUntil`). */
+  'portico.waitUntil'?: (promise: Promise<unknown>) => void;
+  /** The connection the request came on. */
+  'portico.connection'?: ConnectionView;
+  /** The request asks for a protocol upgrade (Connection: upgrade with Upgrade). */
+  'portico.upgrade'?: boolean;
+  /** The server's error log. */
+  'portico.logger'?: Logger;
+  /** The server's error pages (the user's overrides, else the default), negotiated on the request's Accept
+   *  field; adapters call it through errorAnswer() (adapters/error-page.ts). */
+  'portico.errorPage'?: (info: ErrorPageInfo, accept: string | undefined) => AppResponse;
+}
+
+/** The socket an app takes over with `detach()`: node's own (a tls.TLSSocket on TLS listeners). */
+export type DetachedSocket = Socket;
 
 /** What the server tells an app about one request. */
 export interface Env {
@@ -27,7 +109,7 @@ export interface Env {
   /** Request fields in arrival order and case: [name, value, name, value, ...]. */
   readonly rawHeaders: readonly string[];
   /** The request body, a stream with backpressure (empty, length 0, when there is none). */
-  readonly body: RequestBody;
+  readonly body: BodyStream;
   /** "https" on TLS listeners, else "http". */
   readonly scheme: 'http' | 'https';
   /** Host name the client asked for (Host or absolute target, port removed), else the local address. */
@@ -40,7 +122,7 @@ export interface Env {
   readonly localPort: number;
   readonly secure: boolean;
   /** Room for server and adapter extensions, namespaced ("portico.*" belongs to Portico). */
-  readonly extensions: Record<string, unknown>;
+  readonly extensions: PorticoExtensions & Record<string, unknown>;
 }
 
 /**
@@ -56,7 +138,8 @@ export interface Responder {
   abort(err?: Error): void;
   onDrain(cb: () => void): void;
   onClose(cb: (err?: Error) => void): void;
-  detach(): { socket: import('node:net').Socket; head: Buffer };
+  /** Takes the connection over (upgrade, CONNECT, nph CGI): the engine forgets it; `head` holds bytes read past the request. */
+  detach(): { socket: DetachedSocket; head: Buffer };
   readonly headersSent: boolean;
   readonly ended: boolean;
   readonly aborted: boolean;
@@ -87,4 +170,4 @@ export interface AppResponse {
  */
 export type App = (env: Env, res: Responder) => void | AppResponse | Promise<void | AppResponse>;
 
-export type { Chunk, OutgoingHeaders };
+export type { Chunk, OutgoingHeaders, BodySink, Logger };

@@ -113,6 +113,15 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
     options.sweeper.add(this);
   }
 
+  /** Bytes read from and written to the socket (queued writes included). */
+  get bytesRead(): number {
+    return this.socket.bytesRead;
+  }
+
+  get bytesWritten(): number {
+    return this.socket.bytesWritten;
+  }
+
   /** True while a request is being served. */
   get busy(): boolean {
     return this.res !== null;

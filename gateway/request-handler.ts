@@ -5,7 +5,7 @@
 // the client sees a truncated response. Either way the error log names the mount.
 
 import { BadPathError, normalizePath, skipSegments, HttpError, type Connection, type ConnectionHandler, type OutgoingResponse, type RequestBody, type RequestHead } from '../core/index.js';
-import type { App, AppResponse, Env } from '../adapters/env.js';
+import type { App, AppResponse, Env, ErrorPageInfo } from '../adapters/env.js';
 import { sendResponse } from '../adapters/respond.js';
 import { type ErrorInfo, type ErrorPages, renderErrorPage } from './error-pages.js';
 import type { Router } from './router.js';
@@ -22,7 +22,12 @@ export interface HandlerOptions {
 }
 
 export class RequestHandler implements ConnectionHandler {
-  constructor(private readonly options: HandlerOptions) {}
+  /** The env's 'portico.errorPage': one function for every request (the Accept field is an argument). */
+  private readonly renderErrorPage: (info: ErrorPageInfo, accept: string | undefined) => AppResponse;
+
+  constructor(private readonly options: HandlerOptions) {
+    this.renderErrorPage = (info, accept) => renderErrorPage(options.errorPages, { ...info, accept });
+  }
 
   request(head: RequestHead, body: RequestBody, res: OutgoingResponse, conn: Connection): void {
     // Opt-in, so a server without an access log pays one property check per request.
@@ -91,6 +96,8 @@ export class RequestHandler implements ConnectionHandler {
         'portico.waitUntil': this.options.waitUntil,
         'portico.connection': conn,
         'portico.upgrade': head.upgrade,
+        'portico.logger': this.options.logger,
+        'portico.errorPage': this.renderErrorPage,
       },
     };
     if (mount.responseTimeoutMs !== null) this.armResponseTimeout(mount.responseTimeoutMs, res, conn);

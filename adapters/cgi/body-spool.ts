@@ -10,7 +10,7 @@
 import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { RequestBody } from '../../core/index.js';
+import type { BodyStream } from '../env.js';
 import { CgiError } from './cgi-error.js';
 
 export interface Spool {
@@ -40,7 +40,7 @@ const openUnlinked = async (tmpDir: string): Promise<fs.FileHandle> => {
 };
 
 /** Reads the whole body into a spool; throws CgiError 413 past the limit, or the body's own error. */
-export const spoolBody = async (body: RequestBody, limits: SpoolLimits): Promise<Spool> => {
+export const spoolBody = async (body: BodyStream, limits: SpoolLimits): Promise<Spool> => {
   const parts: Buffer[] = [];
   let length = 0;
   let file: fs.FileHandle | null = null;

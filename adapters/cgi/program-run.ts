@@ -12,7 +12,7 @@
 
 import type { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
-import type { RequestBody } from '../../core/index.js';
+import type { BodyStream } from '../env.js';
 import type { Responder } from '../env.js';
 import { CgiError } from './cgi-error.js';
 import { sendError } from './error-response.js';
@@ -25,7 +25,7 @@ import type { Spool } from './body-spool.js';
 import { feedBuffer, feedStream } from './stdin-feed.js';
 import { StderrLog } from './stderr-log.js';
 
-export type ProgramInput = { kind: 'none' } | { kind: 'stream'; body: RequestBody } | { kind: 'spool'; spool: Spool };
+export type ProgramInput = { kind: 'none' } | { kind: 'stream'; body: BodyStream } | { kind: 'spool'; spool: Spool };
 
 export interface RunRequest {
   res: Responder;

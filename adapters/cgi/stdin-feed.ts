@@ -7,10 +7,10 @@
 // discarded and the response goes on. A spooled body in memory is written in one go.
 
 import type { Writable } from 'node:stream';
-import type { RequestBody } from '../../core/index.js';
+import type { BodyStream } from '../env.js';
 
 /** Feeds `body` to `stdin`; `progress` is called per chunk, `failed` when the body breaks (client gone, limit). */
-export const feedStream = (body: RequestBody, stdin: Writable, progress: () => void, failed: (err: Error) => void): void => {
+export const feedStream = (body: BodyStream, stdin: Writable, progress: () => void, failed: (err: Error) => void): void => {
   let broken = false;
   stdin.on('drain', () => body.resume());
   stdin.on('error', () => {

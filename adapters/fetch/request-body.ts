@@ -8,9 +8,9 @@
 // slow consumer slows the client. Cancelling the stream pauses the body for good;
 // the engine then discards what is left (bounded) or closes the connection.
 
-import type { RequestBody } from '../../core/index.js';
+import type { BodyStream } from '../env.js';
 
-export const requestBodyStream = (body: RequestBody): ReadableStream<Uint8Array> => {
+export const requestBodyStream = (body: BodyStream): ReadableStream<Uint8Array> => {
   let flowing = false;
   let cancelled = false;
   return new ReadableStream<Uint8Array>(

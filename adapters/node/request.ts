@@ -11,8 +11,7 @@
 
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import type { BodySink, RequestBody } from '../../core/index.js';
-import type { Env } from '../env.js';
+import type { BodySink, BodyStream, Env } from '../env.js';
 import { abortedError } from './node-internals.js';
 
 const kBodyPump = Symbol('portico.bodyPump');
@@ -81,7 +80,7 @@ class BodyPump implements BodySink {
 
   constructor(
     private readonly req: NodeRequest,
-    private readonly body: RequestBody,
+    private readonly body: BodyStream,
   ) {}
 
   pull(): void {
@@ -101,7 +100,7 @@ class BodyPump implements BodySink {
     if (err === undefined) {
       req.complete = true;
       const trailers = this.body.rawTrailers;
-      if (trailers !== null && trailers.length > 0) req._addHeaderLines(trailers, trailers.length);
+      if (trailers !== null && trailers.length > 0) req._addHeaderLines(trailers as string[], trailers.length);
       req.push(null);
       return;
     }

@@ -245,7 +245,7 @@ test('pipelined requests are read ahead only up to a bound while one is served',
     app: async (env) => {
       n++;
       if (env.pathInfo === '/slow') {
-        conn = env.extensions['portico.connection'] as Connection;
+        conn = env.extensions['portico.connection'] as unknown as Connection;
         await released;
       }
       return { status: 200, body: env.pathInfo };

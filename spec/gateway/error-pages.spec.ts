@@ -4,6 +4,9 @@
 
 import test from 'ava';
 import { defaultErrorPage, prefersJson, renderErrorPage } from '../../gateway/error-pages.js';
+import { errorAnswer } from '../../adapters/error-page.js';
+import type { Env } from '../../adapters/env.js';
+import { startServer } from '../helpers/server.js';
 
 test('HTML by default, escaped, with the status title', (t) => {
   const page = defaultErrorPage({ status: 404, message: '<script>x</script> & "q"', headers: { 'x-a': '1' } });
@@ -36,4 +39,26 @@ test('overrides: per status, default, string or function', (t) => {
   const other = renderErrorPage(pages, { status: 405, message: 'x', headers: { allow: 'GET' } });
   t.deepEqual(other, { status: 405, headers: { allow: 'GET' }, body: 'custom 405' });
   t.is(renderErrorPage(undefined, { status: 500, message: 'x' }).status, 500);
+});
+
+test('the env carries the server logger and its error pages to adapters (errorAnswer)', async (t) => {
+  const logged: string[] = [];
+  const logger = { error: (message: string) => void logged.push(message) };
+  const { url } = await startServer(t, {
+    logger,
+    errorPages: { 418: '<p>teapot page</p>' },
+    app: (env) => {
+      env.extensions['portico.logger']?.error('from the app');
+      return errorAnswer(env, { status: 418, message: 'short and stout' });
+    },
+  });
+  const html = await fetch(url + '/');
+  t.is(html.status, 418);
+  t.is(await html.text(), '<p>teapot page</p>');
+  t.deepEqual(logged, ['from the app']);
+  // Outside a server, the same default page, negotiated on Accept.
+  const env = { headers: { accept: 'application/json' }, extensions: {} } as unknown as Env;
+  t.deepEqual(JSON.parse(String(errorAnswer(env, { status: 502, message: 'down', code: 'ERR_X' }).body)), {
+    error: { status: 502, message: 'down', code: 'ERR_X' },
+  });
 });
