@@ -1,6 +1,6 @@
 // The gateway interface: the contract between Portico and every app it hosts,
-// the way PEP 3333's environ and Rack's SPEC are. README.md ("The gateway
-// interface") states it in prose; this file states it in types; validator.ts
+// the way PEP 3333's environ and Rack's SPEC are. docs/gateway-interface.md
+// states it in prose; this file states it in types; validator.ts
 // checks it at run time. Adapters (node, fetch, cgi, static) are apps of this
 // interface that translate it for the app they wrap.
 

@@ -2,9 +2,9 @@
 // the contract at run time, as Python's wsgiref.validate does. Before the call it
 // checks the env the server built; during it, every use the app makes of the
 // responder; after it, what the app returned. Each breach is reported as a
-// Violation naming the side at fault and the rule (README, "The gateway
-// interface"); by default the report throws, so a breach by the app becomes a
-// 500 in tests instead of passing unseen.
+// Violation naming the side at fault and the rule (docs/gateway-interface.md);
+// by default the report throws, so a breach by the app becomes a 500 in tests
+// instead of passing unseen.
 
 import { isFieldValue, isToken } from '../core/index.js';
 import type { App, AppResponse, Chunk, Env, OutgoingHeaders, Responder } from './env.js';

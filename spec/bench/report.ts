@@ -75,7 +75,7 @@ export const writeResults = (file: string, scenarios: Scenario[], results: CellR
 
 The last run of \`npm run bench\`${info.quick ? ' --quick (a smoke test: 1 s cells)' : ''}, written by spec/bench/run.ts.
 Rows marked \`*\` are Portico; the others are peers measured in the same run.
-How to run and what each scenario measures: README.md, section "Benchmarks".
+How to run and what each scenario measures: docs/benchmarks.md.
 
 - Date: ${info.date.toISOString()}
 - Machine: ${m.nproc} cores (nproc), ${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.kernel}
