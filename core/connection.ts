@@ -8,6 +8,12 @@
 // while the app leaves its body unread (RequestBody.wantsMore), so a fast client
 // cannot make the server buffer. Writes are corked and flushed once per event
 // loop turn, so a burst of pipelined responses leaves in one write.
+//
+// A client FIN while a response is pending aborts the exchange (ERR_CLIENT_GONE)
+// unless allowHalfOpen. It is seen only while the socket is read: not while
+// reading is paused because a body the app leaves unread filled
+// bodyHighWaterMark, nor while pipelined bytes past maxReadAheadBytes wait. Then
+// the FIN (or a reset) is noticed when reading resumes or a write fails.
 
 import type { Socket } from 'node:net';
 import { HttpError } from './errors.js';
