@@ -8,6 +8,12 @@
 // while the app leaves its body unread (RequestBody.wantsMore), so a fast client
 // cannot make the server buffer. Writes are corked and flushed once per event
 // loop turn, so a burst of pipelined responses leaves in one write.
+//
+// A client FIN while a response is pending aborts the exchange (ERR_CLIENT_GONE)
+// unless allowHalfOpen. It is seen only while the socket is read: not while
+// reading is paused because a body the app leaves unread filled
+// bodyHighWaterMark, nor while pipelined bytes past maxReadAheadBytes wait. Then
+// the FIN (or a reset) is noticed when reading resumes or a write fails.
 
 import type { Socket } from 'node:net';
 import { HttpError } from './errors.js';
@@ -49,6 +55,13 @@ export interface ConnectionOptions {
   sweeper: Sweeper;
   /** Let CONNECT requests reach the handler (else 501). */
   allowConnect?: boolean;
+  /**
+   * Keep answering a client that sent its FIN (a half-close, RFC 9112 §9.6): every
+   * request it sent is served, then the connection ends. Default false: a FIN while
+   * an exchange is in flight means the client is gone, and the exchange is aborted
+   * (ERR_CLIENT_GONE, 499), as node:http (`allowHalfOpen: false`) and Go do.
+   */
+  allowHalfOpen?: boolean;
 }
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
@@ -427,14 +440,46 @@ export class Connection implements ResponseChannel, Sweepable, ConnectionInfo {
       this.endSocket();
       return;
     }
-    // Half-close: the client sent all it will; its responses still go out.
     const body = this.body;
     if (this.responseDone && !this.parser.betweenMessages) {
       // Draining a body the app left unread: the rest will never come, so the
       // connection ends now rather than at the body timeout.
       this.endSocket();
     } else if (body !== null && !body.complete && !this.parser.betweenMessages) {
+      // An incomplete message (RFC 9112 §8) is a 400 in either mode, as node:http
+      // answers a FIN mid-body (HPE_INVALID_EOF_STATE) when nothing was sent yet.
       this.protocolError(new HttpError('ERR_BODY_ABORTED', 400, 'Client closed before the body was complete'));
+    } else if (!this.options.allowHalfOpen) {
+      this.clientGone();
+    }
+    // Else a half-close: the client sent all it will; its responses still go out.
+  }
+
+  /**
+   * The client sent its FIN while its response was pending: it is gone (node:http's
+   * socketOnEnd → abortIncoming, Go's cancelled request context). The app is told
+   * (signal, onClose, an unread body), queued pipelined requests are dropped, and
+   * the connection ends; a response already under way is cut, not ended, so a
+   * close-delimited body cannot look complete.
+   */
+  private clientGone(): void {
+    const err = new HttpError('ERR_CLIENT_GONE', 499, 'Client closed the connection before the response was complete');
+    const res = this.res!;
+    const body = this.body;
+    const started = res.headersSent;
+    this.closing = true;
+    this.res = null;
+    this.body = null;
+    body?.fail(err);
+    res.closed(err);
+    if (started) {
+      if (this.corked) {
+        this.corked = false;
+        this.socket.uncork();
+      }
+      this.destroy();
+    } else {
+      this.endSocket();
     }
   }
 

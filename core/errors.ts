@@ -36,7 +36,8 @@ export type HttpErrorCode =
   | 'ERR_WRITE_AFTER_END'
   | 'ERR_CONTENT_LENGTH_MISMATCH'
   | 'ERR_RESPONSE_BUFFER_OVERFLOW'
-  | 'ERR_CONNECTION_CLOSED';
+  | 'ERR_CONNECTION_CLOSED'
+  | 'ERR_CLIENT_GONE';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';

@@ -43,6 +43,13 @@ export interface ServeOptions {
   logger?: Logger;
   /** Let CONNECT requests reach apps (else 501). */
   allowConnect?: boolean;
+  /**
+   * Keep serving a client that half-closed (sent its FIN) until every request it sent
+   * is answered. Default false: as on node:http, a FIN while a response is pending
+   * means the client is gone; the exchange is aborted (res.signal, onClose with
+   * ERR_CLIENT_GONE, 499 in the access log) and the connection closes.
+   */
+  allowHalfOpen?: boolean;
   /** Called once per exchange when its response closes (gateway/access-log.ts formats and writes it). */
   accessLog?: (entry: AccessLogEntry) => void;
   /** Expect a PROXY protocol v1/v2 header on every connection (behind HAProxy, a cloud load balancer). */
@@ -83,7 +90,7 @@ export class Server {
       waitUntil: (p) => this.waitUntil(p),
       accessLog: options.accessLog,
     });
-    const connectionOptions = { limits, timeouts, sweeper: Sweeper.forTimeouts({ ...timeouts }), allowConnect: options.allowConnect };
+    const connectionOptions = { limits, timeouts, sweeper: Sweeper.forTimeouts({ ...timeouts }), allowConnect: options.allowConnect, allowHalfOpen: options.allowHalfOpen };
     const connectionHandler = {
       request: handler.request.bind(handler),
       error: handler.error.bind(handler),

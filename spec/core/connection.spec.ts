@@ -74,15 +74,18 @@ test('request trailers reach the app, raw and combined', async (t) => {
   t.deepEqual(seen, { body: 'abc', trailers: { 'x-sum': '3, 4' }, raw: ['X-Sum', '3', 'x-sum', '4'] });
 });
 
-test('half-close: a client that shuts its write side after a body still gets its response', async (t) => {
-  const { port } = await startServer(t, { app: echo });
+// The half-close tests opt in with allowHalfOpen: true; by default a FIN while a
+// response is pending aborts the exchange (the FIN tests below).
+test('half-close (allowHalfOpen): a client that shuts its write side after a body still gets its response', async (t) => {
+  const { port } = await startServer(t, { app: echo, allowHalfOpen: true });
   const r = await exchange(port, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello', { halfClose: true });
   t.is(r.responses[0]?.body.toString(), 'hello');
   t.true(r.closed);
 });
 
-test('half-close while the app is still working: the response still comes', async (t) => {
+test('half-close (allowHalfOpen) while the app is still working: the response still comes', async (t) => {
   const { port } = await startServer(t, {
+    allowHalfOpen: true,
     app: async () => {
       await delay(200);
       return { status: 200, body: 'late but here' };
@@ -93,6 +96,153 @@ test('half-close while the app is still working: the response still comes', asyn
   s.end();
   await s.waitClosed();
   t.is(s.responses()[0]?.body.toString(), 'late but here');
+});
+
+interface Observed {
+  aborted: unknown;
+  closeErr: unknown;
+  closed: Promise<void>;
+}
+
+/** An app that answers `late` ms after the request (or never), recording how its exchanges end. */
+const watchingApp = (late: number | null): { app: App; seen: Observed[]; started: () => number } => {
+  const seen: Observed[] = [];
+  const app: App = (env, res) => {
+    const o = { aborted: undefined, closeErr: undefined } as Observed;
+    o.closed = new Promise((resolve) => {
+      res.onClose((err) => {
+        o.closeErr = err ?? null;
+        resolve();
+      });
+    });
+    res.signal.addEventListener('abort', () => (o.aborted = res.signal.reason));
+    seen.push(o);
+    if (late !== null) setTimeout(() => res.aborted || (res.writeHead(200), res.end('late ' + env.target)), late);
+  };
+  return { app, seen, started: () => seen.length };
+};
+
+test('FIN while the app waits: res.signal aborts, onClose gets ERR_CLIENT_GONE (499), nothing is written', async (t) => {
+  const { app, seen } = watchingApp(300);
+  const { port } = await startServer(t, { app });
+  const s = await openSession(port);
+  await s.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  for (let i = 0; i < 100 && seen.length === 0; i++) await delay(10);
+  s.end();
+  await s.waitClosed();
+  await seen[0]!.closed;
+  t.is((seen[0]!.closeErr as { code?: string }).code, 'ERR_CLIENT_GONE');
+  t.is((seen[0]!.closeErr as { status?: number }).status, 499);
+  t.is((seen[0]!.aborted as { code?: string }).code, 'ERR_CLIENT_GONE');
+  await delay(400); // past the app's late answer
+  t.is(s.received.length, 0);
+});
+
+test('FIN while the app waits, allowHalfOpen: the response still comes and onClose reports success', async (t) => {
+  const { app, seen } = watchingApp(200);
+  const { port } = await startServer(t, { app, allowHalfOpen: true });
+  const s = await openSession(port);
+  await s.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  for (let i = 0; i < 100 && seen.length === 0; i++) await delay(10);
+  s.end();
+  await s.waitClosed();
+  await seen[0]!.closed;
+  t.is(seen[0]!.closeErr, null);
+  t.is(seen[0]!.aborted, undefined);
+  t.is(s.responses()[0]?.body.toString(), 'late /');
+});
+
+test('FIN after pipelined requests: the one in flight is aborted, the queued ones are never served', async (t) => {
+  const { app, seen } = watchingApp(200);
+  const { port } = await startServer(t, { app });
+  const s = await openSession(port);
+  await s.send('GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n');
+  for (let i = 0; i < 100 && seen.length === 0; i++) await delay(10);
+  s.end();
+  await s.waitClosed();
+  await delay(300);
+  t.is(seen.length, 1, 'only the first request reached the app');
+  t.is((seen[0]!.closeErr as { code?: string }).code, 'ERR_CLIENT_GONE');
+  t.is(s.received.length, 0);
+});
+
+test('FIN after pipelined requests, allowHalfOpen: all are answered in order, then the close', async (t) => {
+  const { app, seen } = watchingApp(50);
+  const { port } = await startServer(t, { app, allowHalfOpen: true });
+  const r = await exchange(port, 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n', { halfClose: true, expectResponses: 3 });
+  t.deepEqual(r.responses.map((x) => x.body.toString()), ['late /1', 'late /2', 'late /3']);
+  t.true(r.closed);
+  t.is(seen.length, 3);
+});
+
+test('FIN mid-body: 400 ERR_BODY_ABORTED as node:http answers it, the app body fails and its signal aborts', async (t) => {
+  let bodyErr: unknown;
+  let aborted: unknown;
+  const { port } = await startServer(t, {
+    app: async (env, res) => {
+      res.signal.addEventListener('abort', () => (aborted = res.signal.reason));
+      try {
+        await env.body.bytes();
+      } catch (err) {
+        bodyErr = err;
+      }
+    },
+  });
+  const s = await openSession(port);
+  await s.send('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhello');
+  await delay(50);
+  s.end();
+  await s.waitClosed();
+  t.deepEqual(s.responses().map((r) => r.status), [400]);
+  t.is((bodyErr as { code?: string }).code, 'ERR_BODY_ABORTED');
+  t.is((aborted as { code?: string }).code, 'ERR_BODY_ABORTED');
+});
+
+test('FIN while a response streams: the connection is cut, the app sees ERR_CLIENT_GONE', async (t) => {
+  const { port } = await startServer(t, {
+    app: (_env, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('first part');
+      const timer = setInterval(() => res.write('.'), 20);
+      res.onClose((err) => {
+        clearInterval(timer);
+        closeErr = err;
+      });
+    },
+  });
+  let closeErr: unknown;
+  const s = await openSession(port);
+  await s.send('GET / HTTP/1.0\r\n\r\n');
+  await s.waitFor(contains('first part'));
+  s.end();
+  await s.waitClosed();
+  for (let i = 0; i < 100 && closeErr === undefined; i++) await delay(10);
+  t.is((closeErr as { code?: string }).code, 'ERR_CLIENT_GONE');
+});
+
+test('FIN on an idle keep-alive connection closes it', async (t) => {
+  const { port, server } = await startServer(t, { app: echo });
+  const s = await openSession(port);
+  await s.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await s.waitFor(finalResponses(1));
+  s.end();
+  await s.waitClosed();
+  for (let i = 0; i < 100 && server.connectionCount > 0; i++) await delay(10);
+  t.is(server.connectionCount, 0);
+  t.is(s.responses()[0]?.status, 200);
+});
+
+test('FIN while the app has not read its body (below the high-water mark) aborts it too: reading stays on', async (t) => {
+  const { app, seen } = watchingApp(null);
+  const { port } = await startServer(t, { app });
+  const s = await openSession(port);
+  await s.send('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello');
+  for (let i = 0; i < 100 && seen.length === 0; i++) await delay(10);
+  s.end();
+  await s.waitClosed();
+  await seen[0]!.closed;
+  t.is((seen[0]!.closeErr as { code?: string }).code, 'ERR_CLIENT_GONE');
+  t.is(s.received.length, 0);
 });
 
 test('slowloris: a head not complete within headersMs gets 408, then the close', async (t) => {
