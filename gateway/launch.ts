@@ -12,6 +12,7 @@ import { serve, type Server, type ServeOptions } from './server.js';
 import { createAccessLog, type AccessLog, type AccessLogEntry } from './access-log.js';
 import { ConfigError, firstLine, type PorticoConfig } from './config.js';
 import { loadMounts } from './load-app.js';
+import { SERVE_KEYS, mountDefaults } from './options-schema.js';
 import { StatusCounters, statusApp, type StatusSources } from './status.js';
 import type { ClusterTotals } from './workers.js';
 import { consoleLogger } from './log.js';
@@ -26,12 +27,6 @@ export interface Launched {
   /** Drains and closes the server, then flushes the access log. */
   stop(): Promise<void>;
 }
-
-/** serve()'s own keys, copied through from the config unchanged. */
-const SERVE_KEYS = [
-  'port', 'host', 'path', 'tls', 'limits', 'timeouts', 'maxConnections', 'shutdownTimeoutMs',
-  'errorPages', 'logger', 'allowConnect', 'proxyProtocol', 'compression',
-] as const;
 
 const readTls = (config: PorticoConfig): { key: Buffer; cert: Buffer } => {
   try {
@@ -52,11 +47,12 @@ const listenError = (err: NodeJS.ErrnoException, options: ServeOptions): ConfigE
 /** Builds serve()'s options from the config and starts the server. */
 export const launch = async (config: PorticoConfig): Promise<Launched> => {
   const cgi = { inFlight: 0 };
-  const mounts = await loadMounts(config.mounts, config.app, config.kind, countCgi(cgi));
+  const mounts = await loadMounts(config.mounts, config.app, config.kind, countCgi(cgi), mountDefaults(config));
   const hasCgi = [config.app, ...Object.values(config.mounts ?? {})].some((m) => isCgi(m));
   if (Object.keys(mounts).length === 0) throw new ConfigError('nothing to serve: give a MODULE, a --mount or a --config (see portico --help)');
   const options: ServeOptions = {};
-  for (const key of SERVE_KEYS) if (config[key] !== undefined) (options as Record<string, unknown>)[key] = config[key];
+  // serve()'s own keys pass through; app, mounts and accessLog are built here.
+  for (const key of SERVE_KEYS) if (config[key] !== undefined && key !== 'app' && key !== 'mounts' && key !== 'accessLog') (options as Record<string, unknown>)[key] = config[key];
   if (config.socket !== undefined) options.path = config.socket;
   if (config.tlsCert !== undefined) options.tls = { ...config.tls, ...readTls(config) };
 
