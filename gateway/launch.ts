@@ -1,7 +1,8 @@
 // Starts one Portico process from a validated config: loads the mounted apps,
 // adds the status page, opens the access log, reads the TLS files, calls serve()
-// and installs the reload signals (SIGHUP re-reads the TLS files, SIGUSR1 reopens
-// the access log); it returns stop(), which the CLI calls on SIGTERM/SIGINT. Listen failures (port in use, no permission) become ConfigErrors
+// and returns the hooks the signals run (signals.ts installs them): stop() for
+// SIGTERM/SIGINT, reload() for SIGHUP (re-reads the TLS files), reopenLogs() for
+// SIGUSR1. Listen failures (port in use, no permission) become ConfigErrors
 // with one line; the CLI prints them and exits 2. A stale Unix socket file (its
 // server died without removing it) is removed before listening.
 
@@ -26,6 +27,10 @@ export interface Launched {
   server: Server;
   /** Drains and closes the server, then flushes the access log. */
   stop(): Promise<void>;
+  /** SIGHUP: re-reads what can change without a restart (the TLS files); undefined when nothing can. */
+  reload: (() => void) | undefined;
+  /** SIGUSR1: reopens the access log file; undefined without one. */
+  reopenLogs: (() => void) | undefined;
 }
 
 const readTls = (config: PorticoConfig): { key: Buffer; cert: Buffer } => {
@@ -104,27 +109,32 @@ export const launch = async (config: PorticoConfig): Promise<Launched> => {
       await accessLog?.close();
     })());
 
-  if (config.tlsCert !== undefined) {
-    process.on('SIGHUP', () => {
-      try {
-        s.reloadTls({ ...config.tls, ...readTls(config) });
-        process.stderr.write(`portico: reloaded TLS certificate ${config.tlsCert}\n`);
-      } catch (err) {
-        (config.logger ?? consoleLogger).error('TLS reload failed; keeping the old certificate', { cause: firstLine(err) });
-      }
-    });
-  }
-  if (accessLog !== null) {
-    const log = accessLog;
-    process.on('SIGUSR1', () => {
-      try {
-        log.reopen();
-      } catch (err) {
-        (config.logger ?? consoleLogger).error('access log reopen failed', { cause: firstLine(err) });
-      }
-    });
-  }
-  return { server: s, stop };
+  const logger = config.logger ?? consoleLogger;
+  // SIGHUP's hook (signals.ts installs it): re-read the TLS files. A full config
+  // reload replaces this one function.
+  const reload =
+    config.tlsCert === undefined
+      ? undefined
+      : (): void => {
+          try {
+            s.reloadTls({ ...config.tls, ...readTls(config) });
+            process.stderr.write(`portico: reloaded TLS certificate ${config.tlsCert}\n`);
+          } catch (err) {
+            logger.error('TLS reload failed; keeping the old certificate', { cause: firstLine(err) });
+          }
+        };
+  const log = accessLog;
+  const reopenLogs =
+    log === null
+      ? undefined
+      : (): void => {
+          try {
+            log.reopen();
+          } catch (err) {
+            logger.error('access log reopen failed', { cause: firstLine(err) });
+          }
+        };
+  return { server: s, stop, reload, reopenLogs };
 };
 
 /**
