@@ -3,13 +3,16 @@
 // object (cli-args.ts, config.ts), which starts either one server (launch.ts)
 // or a node:cluster primary that runs N of them (workers.ts). Every startup
 // error is one line on stderr and exit status 2, never a stack trace. Once
-// listening, SIGTERM/SIGINT drain in-flight requests and exit 0.
+// listening, signals.ts installs the signal handlers: SIGTERM/SIGINT drain
+// in-flight requests and exit 0 (a second one exits 1), SIGHUP and SIGUSR1 run
+// launch()'s reload and reopen hooks.
 
 import cluster from 'node:cluster';
 import fs from 'node:fs';
 import { HELP, cliLabel, parseCliArgs } from './cli-args.js';
 import { ConfigError, firstLine, loadConfigFile, mergeConfig, validateConfig, type PorticoConfig } from './config.js';
 import { launch } from './launch.js';
+import { installSignals } from './signals.js';
 import { reportToPrimary, runPrimary } from './workers.js';
 import { consoleLogger } from './log.js';
 import type { Server } from './server.js';
@@ -55,16 +58,14 @@ const readConfig = async (argv: readonly string[]): Promise<PorticoConfig | 'don
 
 /** One server process (alone, or a cluster worker). */
 const serveOne = async (config: PorticoConfig): Promise<void> => {
-  const { server, stop } = await launch(config);
+  const { server, stop, reload, reopenLogs } = await launch(config);
   if (cluster.isWorker) await reportToPrimary({ portico: 'listening', url: where(server) });
   else {
     out(`portico: listening on ${where(server)}`);
     for (const [prefix, spec] of Object.entries(config.mounts ?? {})) out(`  ${prefix || '/'} → ${describeMount(spec)}`);
     if (config.app !== undefined) out(`  / → ${describeMount(config.app)}`);
   }
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (++signals > 1) process.exit(1); // a second Ctrl-C: stop waiting
+  const drain = (signal: NodeJS.Signals): void => {
     const n = server.connectionCount;
     if (!cluster.isWorker) err(`portico: ${signal}: draining ${n} connection${n === 1 ? '' : 's'}`);
     stop().then(
@@ -72,10 +73,9 @@ const serveOne = async (config: PorticoConfig): Promise<void> => {
       () => process.exit(1),
     );
   };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  installSignals({ stop: drain, stopNow: () => process.exit(1), reload, reopenLogs });
   // A worker whose primary is gone has nobody to hand it connections: drain and leave.
-  if (cluster.isWorker) process.on('disconnect', () => onSignal('SIGTERM'));
+  if (cluster.isWorker) process.on('disconnect', () => drain('SIGTERM'));
   // The server must outlive one app's stray asynchronous throw; log it with the cause.
   const logger = config.logger ?? consoleLogger;
   process.on('uncaughtException', (e) => logger.error('uncaught exception', { cause: e }));

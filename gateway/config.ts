@@ -1,160 +1,55 @@
-// The `portico` CLI's configuration: serve()'s options plus the CLI-only ones
-// (workers, access log, status page, TLS file paths...), as one plain object.
-// Flags (cli-args.ts) and a config file (JSON, or an ES module whose default
-// export is the object) both become this object; flags win over the file. Every
-// key is checked against one table, so an unknown key, a wrong type or a missing
-// file is one ConfigError with a one-line message naming the flag or key; the CLI
-// prints it and exits with status 2 (as uvicorn's Config does for its main).
+// The `portico` CLI's configuration and serve()'s options, checked against one
+// schema (options-schema.ts). Flags (cli-args.ts), a config file (JSON, or an
+// ES module whose default export is the object) and serve() calls all go
+// through validateOptions(), so an unknown key, a wrong type or a missing file
+// is one ConfigError with a one-line message naming the flag or key (with a
+// "did you mean" when a known one is close); flags win over the file. The CLI
+// prints the message and exits with status 2, as uvicorn's main does.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS } from '../core/index.js';
-import type { ServeOptions } from './server.js';
-import type { AccessLogEntry, AccessLogFormat } from './access-log.js';
 import { ConfigError } from './config-error.js';
-import { parseTarget, type AppKind, type MountSpec, type Target } from './target.js';
+import { didYouMean } from './did-you-mean.js';
+import { describe, plainObject, type CheckContext } from './option-checks.js';
+import { OPTIONS, type OptionKey, type OptionSpec, type PorticoConfig } from './options-schema.js';
 
 export { ConfigError };
+export type { PorticoConfig };
 
-/** The CLI's options: serve()'s (with app targets as strings allowed) and the CLI-only ones. */
-export interface PorticoConfig extends Omit<ServeOptions, 'app' | 'mounts' | 'accessLog'> {
-  /** Mount table: prefix → an app function, a TARGET string ("./app.mjs", "static:DIR", ...), or mount options. */
-  mounts?: Record<string, MountSpec>;
-  /** One app at "/" (a function or a TARGET string); same as mounts["/"]. */
-  app?: MountSpec;
-  /** Alias of `path`: a Unix socket to listen on. */
-  socket?: string;
-  /** How to wrap app modules whose kind is not marked (node, fetch, native). */
-  kind?: AppKind;
-  /** TLS certificate and key files (PEM); read at startup and again on SIGHUP. */
-  tlsCert?: string;
-  tlsKey?: string;
-  /** Processes sharing the port through node:cluster (1: no cluster). */
-  workers?: number;
-  /** Access log destination (a file, "-" for stdout) or a function receiving each entry. */
-  accessLog?: string | ((entry: AccessLogEntry) => void);
-  logFormat?: AccessLogFormat;
-  /** Path of the status page (JSON counters, a live HTML view); off when unset. */
-  status?: string;
-}
-
-/** Names a key for messages: "--port" for flags, 'config key "port"' for files. */
+/** Names a key for messages: "--port" for flags, 'portico.json: "port"' for files, 'serve(): "port"' for the API. */
 export type Labeler = (key: string) => string;
 export const flagLabel: Labeler = (key) => '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+export const apiLabel: Labeler = (key) => `serve(): "${key}"`;
 
-type Check = (value: unknown, label: string, base: string) => unknown;
-
-const describe = (v: unknown): string =>
-  typeof v === 'string' ? JSON.stringify(v) : typeof v === 'function' ? 'a function' : Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'object' ? 'an object' : String(v);
-
-const fail = (label: string, what: string, v: unknown): never => {
-  throw new ConfigError(`${label} must be ${what}, got ${describe(v)}`);
-};
-
-const integer = (min: number, max: number, what: string): Check => (v, label) => {
-  if (typeof v === 'string' && /^\d+$/.test(v)) v = Number(v);
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(label, what, v);
-  return v;
-};
-const string: Check = (v, label) => (typeof v === 'string' && v !== '' ? v : fail(label, 'a non-empty string', v));
-const boolean: Check = (v, label) => (typeof v === 'boolean' ? v : fail(label, 'true or false', v));
-const oneOf = (...values: string[]): Check => (v, label) =>
-  typeof v === 'string' && values.includes(v) ? v : fail(label, 'one of ' + values.join(', '), v);
-const file: Check = (v, label, base) => {
-  const p = path.resolve(base, string(v, label, base) as string);
-  if (!fs.existsSync(p)) throw new ConfigError(`${label}: no such file: ${p}`);
-  return p;
-};
-const plainObject = (v: unknown, label: string): Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(label, 'an object', v);
-/** An object of non-negative integers with known keys (limits, timeouts). */
-const numbers = (known: object): Check => (v, label) => {
-  const o = plainObject(v, label);
-  for (const [k, n] of Object.entries(o)) {
-    if (!(k in known)) throw new ConfigError(`${label}: unknown key "${k}" (known: ${Object.keys(known).join(', ')})`);
-    integer(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer')(n, `${label}.${k}`, '');
-  }
-  return o;
-};
-/** The keys of router.ts's MountOptions. */
-const MOUNT_KEYS = ['app', 'methods', 'host', 'maxBodyBytes', 'responseTimeoutMs'];
-
-const mountSpec = (v: unknown, label: string, base: string): MountSpec => {
-  if (typeof v === 'function') return v as MountSpec;
-  if (typeof v === 'string') return parseTarget(v, base, label);
-  const o = plainObject(v, label);
-  for (const k of Object.keys(o)) {
-    if (!MOUNT_KEYS.includes(k)) throw new ConfigError(`${label}: unknown key "${k}" (known: ${MOUNT_KEYS.join(', ')})`);
-  }
-  if (o['app'] === undefined) throw new ConfigError(`${label}: missing "app"`);
-  const app = mountSpec(o['app'], `${label}.app`, base) as Target | MountSpec;
-  if (o['methods'] !== undefined && !(Array.isArray(o['methods']) && o['methods'].every((m) => typeof m === 'string'))) {
-    fail(`${label}.methods`, 'an array of method names', o['methods']);
-  }
-  if (o['host'] !== undefined) string(o['host'], `${label}.host`, base);
-  for (const k of ['maxBodyBytes', 'responseTimeoutMs']) {
-    if (o[k] !== undefined) integer(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer')(o[k], `${label}.${k}`, base);
-  }
-  return { ...o, app } as MountSpec;
-};
-const mountTable: Check = (v, label, base) => {
-  const out: Record<string, MountSpec> = {};
-  for (const [prefix, spec] of Object.entries(plainObject(v, label))) {
-    if (prefix !== '' && !prefix.startsWith('/')) throw new ConfigError(`${label}: mount prefix must start with "/", got ${JSON.stringify(prefix)}`);
-    out[prefix] = mountSpec(spec, `${label}["${prefix}"]`, base);
-  }
-  return out;
-};
-const functionOr = (check: Check): Check => (v, label, base) => (typeof v === 'function' ? v : check(v, label, base));
-
-/** Every key the config object may have, with its check. */
-const SCHEMA: Record<string, Check> = {
-  port: integer(0, 65535, 'an integer from 0 to 65535'),
-  host: string,
-  path: string,
-  socket: string,
-  tls: (v, label) => {
-    const o = plainObject(v, label);
-    if (o['key'] === undefined || o['cert'] === undefined) throw new ConfigError(`${label} needs "key" and "cert" (PEM text; use tlsKey/tlsCert for files)`);
-    return o;
-  },
-  app: mountSpec,
-  mounts: mountTable,
-  limits: numbers(DEFAULT_LIMITS),
-  timeouts: numbers(DEFAULT_TIMEOUTS),
-  maxConnections: integer(1, Number.MAX_SAFE_INTEGER, 'a positive integer'),
-  shutdownTimeoutMs: integer(0, Number.MAX_SAFE_INTEGER, 'a non-negative integer'),
-  errorPages: (v, label) => plainObject(v, label),
-  logger: (v, label) => (typeof (v as { error?: unknown })?.error === 'function' ? v : fail(label, 'an object with an error() method', v)),
-  allowConnect: boolean,
-  proxyProtocol: (v, label) => (typeof v === 'boolean' || (typeof v === 'object' && v !== null) ? v : fail(label, 'true, false or an options object', v)),
-  compression: (v, label) => (typeof v === 'boolean' || (typeof v === 'object' && v !== null) ? v : fail(label, 'true, false or an options object', v)),
-  kind: oneOf('node', 'fetch', 'native'),
-  tlsCert: file,
-  tlsKey: file,
-  workers: integer(1, 1024, 'an integer from 1 to 1024'),
-  accessLog: functionOr((v, label, base) => (v === '-' ? v : path.resolve(base, string(v, label, base) as string))),
-  logFormat: oneOf('combined', 'json'),
-  status: (v, label) => (typeof v === 'string' && v.startsWith('/') && v.length > 1 ? v : fail(label, 'a path like /status', v)),
-};
+const known = Object.keys(OPTIONS);
 
 /**
  * Checks `raw` key by key and returns a clean copy with paths resolved against
  * `base` (the config file's folder, or the working directory for flags).
  */
-export const validateConfig = (raw: unknown, label: Labeler, base: string): PorticoConfig => {
+export const validateConfig = (raw: unknown, label: Labeler, base: string): PorticoConfig =>
+  validateOptions(raw, label, { base, api: false }) as PorticoConfig;
+
+/** The one walk over the schema, for config files, flags (api: false) and serve() (api: true). */
+export const validateOptions = (raw: unknown, label: Labeler, ctx: CheckContext): Record<string, unknown> => {
   const o = plainObject(raw, label('(config)').replace(/^--/, ''));
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(o)) {
     if (value === undefined) continue;
-    const check = SCHEMA[key];
-    if (check === undefined) throw new ConfigError(`${label(key)}: unknown option (known: ${Object.keys(SCHEMA).join(', ')})`);
-    out[key] = check(value, label(key), base);
+    const spec = Object.hasOwn(OPTIONS, key) ? (OPTIONS[key as OptionKey] as OptionSpec<unknown>) : undefined;
+    if (spec === undefined) {
+      const hint = didYouMean(key, ctx.api ? known.filter((k) => OPTIONS[k as OptionKey].scope === 'serve') : known);
+      throw new ConfigError(`${label(key)}: unknown option${hint || ` (known: ${known.join(', ')})`}`);
+    }
+    if (ctx.api && spec.scope !== 'serve') throw new ConfigError(`${label(key)}: not a serve() option (the CLI and config files take it)`);
+    out[key] = spec.check(value, label(key), ctx);
   }
-  if (out['tlsCert'] !== undefined && out['tlsKey'] === undefined) throw new ConfigError(`${label('tlsCert')} needs ${label('tlsKey')} too`);
-  if (out['tlsKey'] !== undefined && out['tlsCert'] === undefined) throw new ConfigError(`${label('tlsKey')} needs ${label('tlsCert')} too`);
-  return out as PorticoConfig;
+  for (const key of Object.keys(out)) {
+    const needs = (OPTIONS[key as OptionKey] as OptionSpec<unknown>).requires;
+    if (needs !== undefined && out[needs] === undefined) throw new ConfigError(`${label(key)} needs ${label(needs)} too`);
+  }
+  return out;
 };
 
 /** Loads a config file: JSON, or an ES module (.mjs/.js/.cjs) whose default export is the object. */

@@ -5,7 +5,7 @@ export type { MountOptions, MountTable } from './router.js';
 export type { ErrorInfo, ErrorPage, ErrorPages } from './error-pages.js';
 export type { Logger } from './log.js';
 export { consoleLogger, silentLogger } from './log.js';
-export { compress, type CompressionOptions } from '../adapters/compression/index.js';
+export { compress, type CompressionOptions } from '../adapters/middleware/compression/index.js';
 export { parseProxyHeader, ProxyProtocolError, type ProxyProtocolOptions } from './proxy-protocol.js';
 export { validate, checkEnv, ContractViolation, type Violation, type ViolationReport } from '../adapters/validator.js';
 export type { App, AppResponse, Env, Responder, ResponseBody, Chunk, OutgoingHeaders } from '../adapters/env.js';

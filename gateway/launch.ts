@@ -1,7 +1,8 @@
 // Starts one Portico process from a validated config: loads the mounted apps,
 // adds the status page, opens the access log, reads the TLS files, calls serve()
-// and installs the reload signals (SIGHUP re-reads the TLS files, SIGUSR1 reopens
-// the access log); it returns stop(), which the CLI calls on SIGTERM/SIGINT. Listen failures (port in use, no permission) become ConfigErrors
+// and returns the hooks the signals run (signals.ts installs them): stop() for
+// SIGTERM/SIGINT, reload() for SIGHUP (re-reads the TLS files), reopenLogs() for
+// SIGUSR1. Listen failures (port in use, no permission) become ConfigErrors
 // with one line; the CLI prints them and exits 2. A stale Unix socket file (its
 // server died without removing it) is removed before listening.
 
@@ -12,6 +13,7 @@ import { serve, type Server, type ServeOptions } from './server.js';
 import { createAccessLog, type AccessLog, type AccessLogEntry } from './access-log.js';
 import { ConfigError, firstLine, type PorticoConfig } from './config.js';
 import { loadMounts } from './load-app.js';
+import { SERVE_KEYS, mountDefaults } from './options-schema.js';
 import { StatusCounters, statusApp, type StatusSources } from './status.js';
 import type { ClusterTotals } from './workers.js';
 import { consoleLogger } from './log.js';
@@ -25,13 +27,11 @@ export interface Launched {
   server: Server;
   /** Drains and closes the server, then flushes the access log. */
   stop(): Promise<void>;
+  /** SIGHUP: re-reads what can change without a restart (the TLS files); undefined when nothing can. */
+  reload: (() => void) | undefined;
+  /** SIGUSR1: reopens the access log file; undefined without one. */
+  reopenLogs: (() => void) | undefined;
 }
-
-/** serve()'s own keys, copied through from the config unchanged. */
-const SERVE_KEYS = [
-  'port', 'host', 'path', 'tls', 'limits', 'timeouts', 'maxConnections', 'shutdownTimeoutMs',
-  'errorPages', 'logger', 'allowConnect', 'proxyProtocol', 'compression',
-] as const;
 
 const readTls = (config: PorticoConfig): { key: Buffer; cert: Buffer } => {
   try {
@@ -52,11 +52,12 @@ const listenError = (err: NodeJS.ErrnoException, options: ServeOptions): ConfigE
 /** Builds serve()'s options from the config and starts the server. */
 export const launch = async (config: PorticoConfig): Promise<Launched> => {
   const cgi = { inFlight: 0 };
-  const mounts = await loadMounts(config.mounts, config.app, config.kind, countCgi(cgi));
+  const mounts = await loadMounts(config.mounts, config.app, config.kind, countCgi(cgi), mountDefaults(config));
   const hasCgi = [config.app, ...Object.values(config.mounts ?? {})].some((m) => isCgi(m));
   if (Object.keys(mounts).length === 0) throw new ConfigError('nothing to serve: give a MODULE, a --mount or a --config (see portico --help)');
   const options: ServeOptions = {};
-  for (const key of SERVE_KEYS) if (config[key] !== undefined) (options as Record<string, unknown>)[key] = config[key];
+  // serve()'s own keys pass through; app, mounts and accessLog are built here.
+  for (const key of SERVE_KEYS) if (config[key] !== undefined && key !== 'app' && key !== 'mounts' && key !== 'accessLog') (options as Record<string, unknown>)[key] = config[key];
   if (config.socket !== undefined) options.path = config.socket;
   if (config.tlsCert !== undefined) options.tls = { ...config.tls, ...readTls(config) };
 
@@ -108,27 +109,32 @@ export const launch = async (config: PorticoConfig): Promise<Launched> => {
       await accessLog?.close();
     })());
 
-  if (config.tlsCert !== undefined) {
-    process.on('SIGHUP', () => {
-      try {
-        s.reloadTls({ ...config.tls, ...readTls(config) });
-        process.stderr.write(`portico: reloaded TLS certificate ${config.tlsCert}\n`);
-      } catch (err) {
-        (config.logger ?? consoleLogger).error('TLS reload failed; keeping the old certificate', { cause: firstLine(err) });
-      }
-    });
-  }
-  if (accessLog !== null) {
-    const log = accessLog;
-    process.on('SIGUSR1', () => {
-      try {
-        log.reopen();
-      } catch (err) {
-        (config.logger ?? consoleLogger).error('access log reopen failed', { cause: firstLine(err) });
-      }
-    });
-  }
-  return { server: s, stop };
+  const logger = config.logger ?? consoleLogger;
+  // SIGHUP's hook (signals.ts installs it): re-read the TLS files. A full config
+  // reload replaces this one function.
+  const reload =
+    config.tlsCert === undefined
+      ? undefined
+      : (): void => {
+          try {
+            s.reloadTls({ ...config.tls, ...readTls(config) });
+            process.stderr.write(`portico: reloaded TLS certificate ${config.tlsCert}\n`);
+          } catch (err) {
+            logger.error('TLS reload failed; keeping the old certificate', { cause: firstLine(err) });
+          }
+        };
+  const log = accessLog;
+  const reopenLogs =
+    log === null
+      ? undefined
+      : (): void => {
+          try {
+            log.reopen();
+          } catch (err) {
+            logger.error('access log reopen failed', { cause: firstLine(err) });
+          }
+        };
+  return { server: s, stop, reload, reopenLogs };
 };
 
 /**

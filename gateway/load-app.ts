@@ -17,7 +17,7 @@ import { pathToFileURL } from 'node:url';
 import type { App } from '../adapters/env.js';
 import type { MountOptions, MountTable } from './router.js';
 import { ConfigError } from './config-error.js';
-import { Target, type AppKind, type MountSpec } from './target.js';
+import { Target, type AppKind, type MountSpec, type TargetType } from './target.js';
 
 const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
@@ -90,9 +90,9 @@ export const loadModuleApp = async (file: string, forced: AppKind | undefined, w
 };
 
 /** The app a target stands for; `kind` is --kind, for modules without a prefix. */
-export const loadTarget = async (target: Target, kind: AppKind | undefined, where: string): Promise<App> => {
+export const loadTarget = async (target: Target, kind: AppKind | undefined, where: string, options: Record<string, unknown> = {}): Promise<App> => {
   try {
-    return await buildTarget(target, kind, where);
+    return await buildTarget(target, kind, where, options);
   } catch (err) {
     // Adapters check their options when built (a static root that is a file...): name the mount.
     if (err instanceof ConfigError) throw err;
@@ -100,24 +100,29 @@ export const loadTarget = async (target: Target, kind: AppKind | undefined, wher
   }
 };
 
-const buildTarget = async (target: Target, kind: AppKind | undefined, where: string): Promise<App> => {
-  switch (target.type) {
-    case 'module':
-      return loadModuleApp(target.location, target.kind ?? kind, where);
-    case 'cgi': {
-      const { cgiApp } = await import('../adapters/cgi/index.js');
-      return cgiApp({ root: target.location });
-    }
-    case 'static': {
-      const { staticApp } = await import('../adapters/static/index.js');
-      return staticApp({ root: target.location });
-    }
-    case 'proxy': {
-      const { proxyApp } = await import('../adapters/proxy/index.js');
-      return proxyApp({ upstream: target.location });
-    }
-  }
+/**
+ * One builder per target type (target.ts's TARGET_KINDS parses them). `options`
+ * are the mount's effective options (top-level perMount values, then the
+ * mount's own), for adapters that take some of them.
+ */
+const BUILDERS: Record<TargetType, (target: Target, kind: AppKind | undefined, where: string, options: Record<string, unknown>) => Promise<App>> = {
+  module: (target, kind, where) => loadModuleApp(target.location, target.kind ?? kind, where),
+  cgi: async (target) => {
+    const { cgiApp } = await import('../adapters/cgi/index.js');
+    return cgiApp({ root: target.location });
+  },
+  static: async (target) => {
+    const { staticApp } = await import('../adapters/static/index.js');
+    return staticApp({ root: target.location });
+  },
+  proxy: async (target) => {
+    const { proxyApp } = await import('../adapters/proxy/index.js');
+    return proxyApp({ upstream: target.location });
+  },
 };
+
+const buildTarget = (target: Target, kind: AppKind | undefined, where: string, options: Record<string, unknown>): Promise<App> =>
+  BUILDERS[target.type](target, kind, where, options);
 
 /** Loads every target of a mount table (config.app becomes the "/" mount); `wrap` sees each loaded target's app. */
 export const loadMounts = async (
@@ -125,16 +130,17 @@ export const loadMounts = async (
   app: MountSpec | undefined,
   kind: AppKind | undefined,
   wrap: (app: App, target: Target) => App = (a) => a,
+  defaults: Record<string, unknown> = {},
 ): Promise<MountTable> => {
   const specs: Record<string, MountSpec> = { ...mounts };
   if (app !== undefined) specs['/'] = app;
   const table: MountTable = {};
   for (const [prefix, spec] of Object.entries(specs)) {
     const where = `mount ${prefix || '/'}`;
-    if (spec instanceof Target) table[prefix] = wrap(await loadTarget(spec, kind, where), spec);
+    if (spec instanceof Target) table[prefix] = wrap(await loadTarget(spec, kind, where, defaults), spec);
     else if (typeof spec === 'function') table[prefix] = spec;
     else {
-      const inner = spec.app instanceof Target ? wrap(await loadTarget(spec.app, kind, where), spec.app) : spec.app;
+      const inner = spec.app instanceof Target ? wrap(await loadTarget(spec.app, kind, where, { ...defaults, ...spec }), spec.app) : spec.app;
       table[prefix] = { ...spec, app: inner } as MountOptions;
     }
   }

@@ -4,12 +4,19 @@
 // server is the gateway's job and adapters never import the gateway.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { NodeServer } from '../adapters/node/index.js';
+import { NodeServer, type StartOptions } from '../adapters/node/index.js';
 import { Server, type ServeOptions } from './server.js';
 
 export * from '../adapters/node/index.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
+
+// The node adapter cannot import ServeOptions (adapters never import the
+// gateway), so its StartOptions are checked here: every field must be a serve()
+// option of the same type, or tsc fails on this line.
+export type StartOptionsFitServe = [Exclude<keyof StartOptions, keyof ServeOptions>] extends [never] ? (StartOptions extends ServeOptions ? true : never) : never;
+const startOptionsFit: StartOptionsFitServe = true;
+void startOptionsFit;
 
 export interface CreateServerOptions {
   /** node:http's maxHeaderSize: the largest request head in bytes (Portico's maxHeaderBytes). */

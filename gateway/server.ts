@@ -17,6 +17,8 @@ import type { AccessLogEntry } from './access-log.js';
 import { createListener, reloadTls, type TlsOptions } from './listener.js';
 import type { ProxyProtocolOptions } from './proxy-protocol.js';
 import { compressMounts, type CompressionOptions } from './compression.js';
+import { apiLabel, validateOptions } from './config.js';
+import { defaultOf, mountDefaults } from './options-schema.js';
 
 export type { TlsOptions };
 
@@ -78,8 +80,12 @@ export class Server {
   /** Connections accepted since start (the status page's counter). */
   acceptedCount = 0;
 
-  constructor(private readonly options: ServeOptions) {
-    const table: MountTable = options.mounts ?? (typeof options.app === 'function' ? { '': options.app } : (options.app ?? {}));
+  private readonly options: ServeOptions;
+
+  /** Checks `options` against the schema (options-schema.ts): a ConfigError names the first wrong key. */
+  constructor(options: ServeOptions) {
+    options = this.options = validateOptions(options, apiLabel, { base: process.cwd(), api: true }) as ServeOptions;
+    const table = withMountDefaults(options.mounts ?? (typeof options.app === 'function' ? { '': options.app } : (options.app ?? {})), options);
     const router = new Router(options.compression ? compressMounts(table, options.compression) : table);
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
     const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -130,7 +136,7 @@ export class Server {
         resolve(this);
       };
       if (this.options.path !== undefined) this.listener.listen(this.options.path, done);
-      else this.listener.listen(this.options.port ?? 8080, this.options.host ?? '127.0.0.1', done);
+      else this.listener.listen(this.options.port ?? defaultOf('port'), this.options.host ?? defaultOf('host'), done);
     });
   }
 
@@ -186,7 +192,7 @@ export class Server {
     const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     this.abortOpening();
     for (const conn of this.connections) conn.shutdown();
-    const deadline = this.options.shutdownTimeoutMs ?? 10_000;
+    const deadline = this.options.shutdownTimeoutMs ?? defaultOf('shutdownTimeoutMs');
     let expired = false;
     const drained = (async () => {
       // Stops at the deadline too: a waitUntil promise that never settles must not
@@ -209,5 +215,14 @@ export class Server {
   }
 }
 
+/** Top-level values of per-mount options become each mount's default; a mount's own value wins. */
+const withMountDefaults = (table: MountTable, options: ServeOptions): MountTable => {
+  const defaults = mountDefaults(options as Record<string, unknown>);
+  if (Object.keys(defaults).length === 0) return table;
+  const out: MountTable = {};
+  for (const [prefix, spec] of Object.entries(table)) out[prefix] = typeof spec === 'function' ? { ...defaults, app: spec } : { ...defaults, ...spec };
+  return out;
+};
+
 /** Starts a server: `const server = await serve({ port: 8080, app })`. */
-export const serve = (options: ServeOptions): Promise<Server> => new Server(options).listen();
+export const serve = async (options: ServeOptions): Promise<Server> => new Server(options).listen();

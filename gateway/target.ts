@@ -1,20 +1,28 @@
 // Mount targets as the CLI and config files spell them: "./app.mjs" (an app
 // module, its kind detected), "node:./app.mjs" / "fetch:…" / "native:…" (kind
-// forced), "cgi:DIR", "static:DIR", "proxy:URL". Parsing checks what can be
-// checked before serving (the file or folder exists, the URL is http(s)) so a
-// typo is a startup error, never a 500 on the first request.
+// forced), "cgi:DIR", "static:DIR", "proxy:URL". Each "kind:" is one entry of
+// TARGET_KINDS, which also writes the --help line that lists them; a new kind
+// is one entry here and one builder in load-app.ts (the Target type makes tsc
+// ask for it). Parsing checks what can be checked before serving (the file or
+// folder exists, the URL is http(s)), so a typo is a startup error, never a 500
+// on the first request; an unknown "kind:" is named as such, with a suggestion.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import type { App } from '../adapters/env.js';
 import type { MountOptions } from './router.js';
 import { ConfigError } from './config-error.js';
+import { didYouMean } from './did-you-mean.js';
 
 export type AppKind = 'node' | 'fetch' | 'native';
+export const APP_KINDS: readonly AppKind[] = ['node', 'fetch', 'native'];
+
+/** What a target is served by; load-app.ts has one builder per type. */
+export type TargetType = 'module' | 'cgi' | 'static' | 'proxy';
 
 export class Target {
   constructor(
-    readonly type: 'module' | 'cgi' | 'static' | 'proxy',
+    readonly type: TargetType,
     /** Absolute file or folder path, or the upstream URL. */
     readonly location: string,
     /** For modules: the kind forced by a "node:" / "fetch:" / "native:" prefix. */
@@ -41,32 +49,65 @@ const existing = (p: string, label: string, wantDir: boolean): string => {
   return p;
 };
 
+const directory = (type: TargetType) => (rest: string, base: string, label: string, scheme: string): Target => {
+  if (rest === '') throw new ConfigError(`${label}: ${scheme}: needs a directory, e.g. ${scheme}:./dir`);
+  return new Target(type, existing(path.resolve(base, rest), label, true));
+};
+
+const httpUrl = (rest: string, _base: string, label: string): Target => {
+  let url: URL;
+  try {
+    url = new URL(rest);
+  } catch {
+    throw new ConfigError(`${label}: proxy: needs an http(s) URL, got ${JSON.stringify(rest)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${label}: proxy: needs an http(s) URL, got ${JSON.stringify(rest)}`);
+  return new Target('proxy', rest);
+};
+
+const forcedModule = (kind: AppKind) => (rest: string, base: string, label: string): Target =>
+  new Target('module', existing(path.resolve(base, rest), label, false), kind);
+
+export interface TargetKind {
+  /** How it is written after "kind:", for --help and docs ("DIR", "URL", "./app.mjs"). */
+  syntax: string;
+  /** One line for docs/config.md. */
+  help: string;
+  parse(rest: string, base: string, label: string, scheme: string): Target;
+}
+
+/** Every "kind:" prefix a TARGET may have. A TARGET without one is an app module. */
+export const TARGET_KINDS: Record<string, TargetKind> = {
+  node: { syntax: './app.mjs', help: 'an app module run as a node:http (req, res) app', parse: forcedModule('node') },
+  fetch: { syntax: './app.mjs', help: 'an app module run as a Fetch handler', parse: forcedModule('fetch') },
+  native: { syntax: './app.mjs', help: 'an app module that is a native Portico app (env, res)', parse: forcedModule('native') },
+  cgi: { syntax: 'DIR', help: 'CGI programs in DIR', parse: directory('cgi') },
+  static: { syntax: 'DIR', help: 'static files in DIR', parse: directory('static') },
+  proxy: { syntax: 'URL', help: 'a reverse proxy to an http(s) upstream', parse: httpUrl },
+};
+
+/** The TARGET forms for --help: "cgi:DIR, static:DIR, proxy:URL". */
+export const targetSyntax = (): string =>
+  Object.entries(TARGET_KINDS)
+    .filter(([, k]) => k.syntax !== './app.mjs')
+    .map(([name, k]) => `${name}:${k.syntax}`)
+    .join(', ');
+
+/** A scheme-like prefix: letters first, as URL schemes; one letter is a Windows drive ("C:"). */
+const SCHEME = /^[a-z][a-z0-9+.-]+$/i;
+
 /** Parses a TARGET string; relative paths resolve against `base`. */
 export const parseTarget = (spec: string, base: string, label: string): Target => {
+  if (spec === '') throw new ConfigError(`${label}: empty target`);
   const colon = spec.indexOf(':');
   const scheme = colon > 1 ? spec.slice(0, colon) : '';
-  const rest = spec.slice(colon + 1);
-  switch (scheme) {
-    case 'cgi':
-    case 'static':
-      if (rest === '') throw new ConfigError(`${label}: ${scheme}: needs a directory, e.g. ${scheme}:./dir`);
-      return new Target(scheme, existing(path.resolve(base, rest), label, true));
-    case 'proxy': {
-      let url: URL;
-      try {
-        url = new URL(rest);
-      } catch {
-        throw new ConfigError(`${label}: proxy: needs an http(s) URL, got ${JSON.stringify(rest)}`);
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${label}: proxy: needs an http(s) URL, got ${JSON.stringify(rest)}`);
-      return new Target('proxy', rest);
-    }
-    case 'node':
-    case 'fetch':
-    case 'native':
-      return new Target('module', existing(path.resolve(base, rest), label, false), scheme);
-    default:
-      if (spec === '') throw new ConfigError(`${label}: empty target`);
-      return new Target('module', existing(path.resolve(base, spec), label, false));
+  const kind = Object.hasOwn(TARGET_KINDS, scheme) ? TARGET_KINDS[scheme] : undefined;
+  if (kind !== undefined) return kind.parse(spec.slice(colon + 1), base, label, scheme);
+  const file = path.resolve(base, spec);
+  // "stati:./site" is a mistyped kind, not a module named so (unless such a file exists).
+  if (SCHEME.test(scheme) && !fs.existsSync(file)) {
+    const hint = didYouMean(scheme, Object.keys(TARGET_KINDS));
+    throw new ConfigError(`${label}: unknown kind ${JSON.stringify(scheme)} in ${JSON.stringify(spec)}${hint || ` (known: ${Object.keys(TARGET_KINDS).join(', ')})`}`);
   }
+  return new Target('module', existing(file, label, false));
 };

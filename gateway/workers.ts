@@ -3,11 +3,13 @@
 // accepting for itself). The primary loads no app code. It restarts a
 // worker that dies (with a growing delay while workers keep dying young, so a
 // crash loop does not spin), forwards SIGTERM/SIGINT so every worker drains, and
-// exits 0 once all are gone; SIGHUP and SIGUSR1 are passed on. A worker that
+// exits 0 once all are gone; SIGHUP and SIGUSR1 are passed on (signals.ts
+// installs the handlers). A worker that
 // cannot start (port in use, bad module) sends its one-line error up instead of
 // printing it, so N failing workers still print one line, and the CLI exits 2.
 
 import cluster, { type Worker } from 'node:cluster';
+import { installSignals } from './signals.js';
 import { sumSnapshots } from './status.js';
 
 /** Messages a worker sends to the primary. */
@@ -102,25 +104,24 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
       }, delay);
     });
 
-    let signals = 0;
-    const onStop = (signal: NodeJS.Signals): void => {
-      if (++signals > 1) {
-        stopAll('SIGKILL');
-        resolve(1);
-        return;
-      }
-      const n = Object.keys(cluster.workers ?? {}).length;
-      options.log(`portico: ${signal}: draining ${n} worker${n === 1 ? '' : 's'}`);
-      stopAll('SIGTERM');
-      if (Object.keys(cluster.workers ?? {}).length === 0) resolve(0);
-    };
-    process.on('SIGTERM', onStop);
-    process.on('SIGINT', onStop);
     const forward = (signal: NodeJS.Signals) => (): void => {
       for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
     };
-    process.on('SIGHUP', forward('SIGHUP'));
-    process.on('SIGUSR1', forward('SIGUSR1'));
+    installSignals({
+      stop: (signal) => {
+        const n = Object.keys(cluster.workers ?? {}).length;
+        options.log(`portico: ${signal}: draining ${n} worker${n === 1 ? '' : 's'}`);
+        stopAll('SIGTERM');
+        if (Object.keys(cluster.workers ?? {}).length === 0) resolve(0);
+      },
+      stopNow: () => {
+        stopAll('SIGKILL');
+        resolve(1);
+      },
+      // Each worker reloads and reopens for itself.
+      reload: forward('SIGHUP'),
+      reopenLogs: forward('SIGUSR1'),
+    });
 
     // Workers accept from the shared socket themselves (SCHED_NONE) instead of the
     // primary handing each connection out (round-robin): a connection handed to a

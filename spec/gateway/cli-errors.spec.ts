@@ -57,7 +57,14 @@ test('--access-log in a missing directory', failsWith, ['--access-log', '/no/suc
 test('--config missing file', failsWith, ['--config', './no-such-config.json'], /--config: no such file: .*no-such-config\.json/);
 test('--config invalid JSON', failsWith, async () => ['--config', write('broken.json', '{ "port": 80,, }')], /broken\.json: not valid JSON/);
 test('--config not an object', failsWith, async () => ['--config', write('array.json', '[1, 2]')], /array\.json: must hold an object, got an array/);
-test('--config unknown key', failsWith, async () => ['--config', write('unknown.json', '{ "prot": 8080 }')], /unknown\.json: "prot": unknown option \(known: port, host/);
+// Issue 13 (6): a mistyped key or flag gets "did you mean"; one far from every known key gets the list.
+test('--config unknown key', failsWith, async () => ['--config', write('unknown.json', '{ "prot": 8080 }')], /unknown\.json: "prot": unknown option, did you mean "port"\?$/);
+test('--config unknown key, nothing close', failsWith, async () => ['--config', write('unknown2.json', '{ "colour": "red" }')], /unknown2\.json: "colour": unknown option \(known: port, host/);
+test('mistyped flag', failsWith, ['--prot', '8080'], /unknown option --prot, did you mean --port\? \(see portico --help\)$/);
+test('abbreviated flag', failsWith, ['--work', '2'], /unknown option --work, did you mean --workers\?/);
+test('mistyped target kind', failsWith, ['--mount', '/=stati:./site'], /--mount\["\/"\]: unknown kind "stati" in "stati:\.\/site", did you mean "static"\?$/);
+test('unknown target kind, nothing close', failsWith, ['wsgi:./app.py'], /MODULE: unknown kind "wsgi" in "wsgi:\.\/app\.py" \(known: node, fetch, native, cgi, static, proxy\)$/);
+test('mistyped --kind', failsWith, ['--kind', 'fecth', `${FIX}/native.mjs`], /--kind must be one of node, fetch, native, got "fecth", did you mean "fetch"\?$/);
 test('--config wrong type', failsWith, ['--config', `${FIX}/bad-config.mjs`], /bad-config\.mjs: "port" must be an integer from 0 to 65535, got "eighty"/);
 test('--config unknown nested key', failsWith, async () => ['--config', write('limits.json', '{ "limits": { "maxHeaderByte": 10 } }')], /limits\.json: "limits": unknown key "maxHeaderByte"/);
 test('--config wrong nested type', failsWith, async () => ['--config', write('timeouts.json', '{ "timeouts": { "headersMs": "soon" } }')], /"timeouts"\.headersMs must be a non-negative integer, got "soon"/);

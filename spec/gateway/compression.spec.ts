@@ -8,7 +8,7 @@ import { afterHead, exchange } from '../helpers/raw-client.js';
 import { settled } from '../helpers/settled.js';
 import { header, type RawResponse } from '../helpers/response-reader.js';
 import { compress, validate, type App, type OutgoingHeaders, type Violation } from '../../gateway/index.js';
-import { negotiateEncoding, isCompressibleType } from '../../adapters/compression/index.js';
+import { negotiateEncoding, isCompressibleType } from '../../adapters/middleware/compression/index.js';
 
 const TEXT = 'Portico compresses text. '.repeat(200); // 5000 bytes
 

@@ -78,9 +78,15 @@ test('type errors name the key and the value', (t) => {
   rejects(t, 'port=80', /must be an object, got "port=80"/);
 });
 
-test('unknown keys are refused with the list of known ones', (t) => {
-  rejects(t, { Port: 80 }, /^portico\.json: "Port": unknown option \(known: port, host, path, socket, tls, app, mounts, /);
+// Issue 13 (6): a key close to a known one gets "did you mean"; the others, the list of known ones.
+test('unknown keys are refused with a suggestion, or the list of known ones', (t) => {
+  rejects(t, { Port: 80 }, /^portico\.json: "Port": unknown option, did you mean "port"\?$/);
+  rejects(t, { shutdownTimeout: 80 }, /^portico\.json: "shutdownTimeout": unknown option, did you mean "shutdownTimeoutMs"\?$/);
+  rejects(t, { zzz: 80 }, /^portico\.json: "zzz": unknown option \(known: port, host, path, socket, tls, app, mounts, /);
   rejects(t, { timeouts: { idleMs: 1 } }, /"timeouts": unknown key "idleMs" \(known: headersMs, keepAliveMs, bodyMs, sendMs/);
+  rejects(t, { limits: { maxBodyByte: 1 } }, /"limits": unknown key "maxBodyByte", did you mean "maxBodyBytes"\?$/);
+  rejects(t, { mounts: { '/x': { app: './app.mjs', method: ['GET'] } } }, /"mounts"\["\/x"\]: unknown key "method", did you mean "methods"\?$/);
+  rejects(t, { kind: 'fecth' }, /"kind" must be one of node, fetch, native, got "fecth", did you mean "fetch"\?$/);
 });
 
 test('undefined values are skipped (flags not given)', (t) => {

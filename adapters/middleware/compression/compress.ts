@@ -11,9 +11,9 @@
 // wrapper entirely, so they cost nothing.
 
 import zlib from 'node:zlib';
-import type { App, AppResponse, Chunk, Env, OutgoingHeaders, Responder } from '../env.js';
-import type { HeadOptions } from '../../core/index.js';
-import { sendResponse } from '../respond.js';
+import type { App, AppResponse, Chunk, Env, OutgoingHeaders, Responder } from '../../env.js';
+import type { HeadOptions } from '../../../core/index.js';
+import { sendResponse } from '../../respond.js';
 import { type Coding, isCompressibleType, negotiateEncoding } from './negotiate.js';
 
 export interface CompressionOptions {
