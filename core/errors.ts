@@ -36,8 +36,12 @@ export type HttpErrorCode =
   | 'ERR_WRITE_AFTER_END'
   | 'ERR_CONTENT_LENGTH_MISMATCH'
   | 'ERR_RESPONSE_BUFFER_OVERFLOW'
-  | 'ERR_CONNECTION_CLOSED'
-  | 'ERR_CLIENT_GONE';
+  | 'ERR_CLIENT_GONE'
+  | 'ERR_HANDLER_FAILED'
+  | 'ERR_BODY_DISCARDED'
+  | 'ERR_CONNECTION_DESTROYED'
+  | 'ERR_SEND_TIMEOUT'
+  | 'ERR_RESPONSE_ABORTED';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';

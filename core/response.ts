@@ -135,7 +135,7 @@ export class OutgoingResponse {
   }
 
   /** Cuts the connection: the client sees a truncated response. */
-  abort(err: Error = new HttpError('ERR_CONNECTION_CLOSED', 500, 'Response aborted')): void {
+  abort(err: Error = new HttpError('ERR_RESPONSE_ABORTED', 500, 'Response aborted')): void {
     if (this.state >= State.Ended) return;
     this.state = State.Aborted;
     this.channel.abort(this, err);
