@@ -2,24 +2,23 @@
 // is in flight at a time; these say where it is, so no decision has to be read
 // off a mix of flags. The transitions, with what causes them:
 //
-//            bytes of a head                 head parsed, body follows
-//   ┌──────┐ ─────────────▶ ┌──────┐ ─────────────────────────────▶ ┌──────┐
-//   │ idle │                │ head │                                │ body │
-//   └──────┘ ◀─────────────  └──────┘ ──┐ head parsed, no body      └──────┘
-//     ▲  ▲   (leading CRLF only)         │                          │   │ response done,
-//     │  │                               ▼        body ended        │   │ rest small enough
-//     │  │ response done,          ┌────────────┐ ◀─────────────────┘   ▼
-//     │  └──── keep-alive ──────── │ responding │              ┌──────────┐
-//     └───────── body ended ────── │            │              │ draining │
-//               (after draining)   └────────────┘              └──────────┘
+//   idle ──first bytes──▶ head ──head, no body──────────────▶ responding
+//    ▲                     │                                   ▲    │
+//    │                     └──head, with a body──▶ body ──end──┘    │
+//    │                                              │               │
+//    │                          response done first,│               │
+//    │                          small rest          ▼               │
+//    ├──────────────── rest arrived ────────── draining             │
+//    └───────────────────────── response done, keep-alive ──────────┘
 //
-//   Any of the above → must-close: the last response is done (Connection: close,
-//   HTTP/1.0, shutdown(), a protocol error page, a rest too large to drain), an
-//   idle timeout, or the client's FIN while nothing is pending. The driver sends
-//   the FIN; bytes that still arrive are dropped.
-//   Any state → closed: the transport closed (client reset or left, a timeout or
-//   the app cut it). A pending exchange is failed with the reason.
-//   responding/body → switched: the app took the connection over (101, CONNECT).
+//   → must-close (from any of them): the last response is done (Connection:
+//     close, HTTP/1.0, shutdown(), an error page, a rest too large to drain), the
+//     keep-alive timeout, or the client's FIN (in responding: the exchange is
+//     aborted with ERR_CLIENT_GONE unless allowHalfOpen; in body: a 400). The
+//     driver sends the FIN; bytes that still arrive are dropped.
+//   → closed (from any state): the transport closed (reset, after our FIN) or was
+//     cut (a response under way when the FIN came, a send timeout, an abort).
+//   → switched (from body or responding): the app took the transport over.
 
 export type ConnectionState =
   /** Waiting for a request; the keep-alive timeout runs. */
