@@ -1,7 +1,8 @@
 // Every protocol failure the engine detects is an HttpError with a stable code
 // (callers and tests match on codes, not messages, as undici's errors allow) and
 // the status a server answers it with. The engine throws only these; one place,
-// the connection, turns them into responses.
+// the connection (server-connection.ts), turns them into responses. Every code is
+// listed, with its status and meaning, in docs/errors.md.
 
 export type HttpErrorCode =
   | 'ERR_BAD_REQUEST_LINE'
@@ -36,8 +37,13 @@ export type HttpErrorCode =
   | 'ERR_WRITE_AFTER_END'
   | 'ERR_CONTENT_LENGTH_MISMATCH'
   | 'ERR_RESPONSE_BUFFER_OVERFLOW'
-  | 'ERR_CONNECTION_CLOSED'
-  | 'ERR_CLIENT_GONE';
+  | 'ERR_CLIENT_GONE'
+  | 'ERR_HANDLER_FAILED'
+  | 'ERR_BODY_DISCARDED'
+  | 'ERR_CONNECTION_DESTROYED'
+  | 'ERR_SEND_TIMEOUT'
+  | 'ERR_RESPONSE_ABORTED'
+  | 'ERR_BAD_PATH';
 
 export class HttpError extends Error {
   override readonly name = 'HttpError';

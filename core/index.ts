@@ -8,6 +8,8 @@ export { OutgoingResponse, type Chunk, type HeadOptions } from './response.js';
 export type { OutgoingHeaders, HeaderValue } from './response-head.js';
 export type { HeaderMap } from './headers.js';
 export { Connection, type ConnectionHandler, type ConnectionInfo, type ConnectionOptions, type PeerAddress } from './connection.js';
+export { ServerConnection, type ConnectionCommands, type ExchangeHandler, type ServerConnectionOptions } from './server-connection.js';
+export type { ConnectionState } from './connection-state.js';
 export { Sweeper } from './sweeper.js';
 export { isToken, isFieldValue } from './chars.js';
 export { httpDate } from './http-date.js';

@@ -6,6 +6,8 @@
 // The encoded form of the same normalised path is kept for apps that route on
 // raw paths (Express). Invalid escapes or UTF-8 are a 400, and so is an encoded NUL.
 
+import { HttpError } from './errors.js';
+
 export interface NormalizedPath {
   /** Decoded path ("%2F" and "%25" kept encoded), starting with "/". */
   path: string;
@@ -13,7 +15,12 @@ export interface NormalizedPath {
   rawPath: string;
 }
 
-export class BadPathError extends Error {}
+/** A path that cannot be decoded: 400 (ERR_BAD_PATH). */
+export class BadPathError extends HttpError {
+  constructor(message: string) {
+    super('ERR_BAD_PATH', 400, message);
+  }
+}
 
 const KEEP_ENCODED = /%2[fF5]/g;
 

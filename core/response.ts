@@ -36,6 +36,12 @@ export interface HeadOptions {
   reason?: string;
   /** 'close' asks for a close-delimited body even for an HTTP/1.1 client. */
   framing?: 'close';
+  /**
+   * 'unknown': the length is not known even if the whole body comes with end(), so
+   * it is chunked (or close-delimited); a HEAD response then says
+   * Transfer-Encoding: chunked, as its GET would (RFC 9110 §9.3.2).
+   */
+  length?: 'unknown';
 }
 
 const enum State {
@@ -59,6 +65,7 @@ export class OutgoingResponse {
   private controller: AbortController | null = null;
   private abortReason: Error | null = null;
   private askedClose = false;
+  private lengthUnknown = false;
   status = 200;
 
   constructor(
@@ -97,6 +104,7 @@ export class OutgoingResponse {
     this.head = serializeHead(status, headers, options?.reason);
     this.status = status;
     this.askedClose = options?.framing === 'close';
+    this.lengthUnknown = options?.length === 'unknown';
     return this;
   }
 
@@ -125,8 +133,8 @@ export class OutgoingResponse {
     }
     if (this.state === State.Idle) {
       // A HEAD answered with a bare end() says nothing of GET's length (as node:http).
-      const length = chunk === undefined ? (this.isHead ? -1 : 0) : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-      this.start(length, chunk ?? null, true);
+      const length = this.lengthUnknown || (chunk === undefined && this.isHead) ? -1 : chunk === undefined ? 0 : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+      this.start(length, chunk ?? null, !this.lengthUnknown);
       if ((this.state as State) !== State.Streaming) return;
     } else if (chunk !== undefined && !this.writeBody(chunk) && this.state !== State.Streaming) {
       return;
@@ -135,7 +143,7 @@ export class OutgoingResponse {
   }
 
   /** Cuts the connection: the client sees a truncated response. */
-  abort(err: Error = new HttpError('ERR_CONNECTION_CLOSED', 500, 'Response aborted')): void {
+  abort(err: Error = new HttpError('ERR_RESPONSE_ABORTED', 500, 'Response aborted')): void {
     if (this.state >= State.Ended) return;
     this.state = State.Aborted;
     this.channel.abort(this, err);

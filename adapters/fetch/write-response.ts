@@ -20,7 +20,6 @@ import { pumpBody } from './body-pump.js';
 import { LightResponse } from './light-response.js';
 
 const ignore = (): void => {};
-const EMPTY = new Uint8Array(0);
 
 type Fields = ReadonlyArray<readonly [string, string]>;
 
@@ -34,10 +33,9 @@ const headOptions = (status: number, reason: string): HeadOptions | undefined =>
 
 /** Sends a complete body (or none) in one end(); HEAD with no body claims no length (GET's is unknown). */
 const writeWhole = (res: Responder, status: number, fields: Fields, options: HeadOptions | undefined, body: string | Uint8Array | null, isHead: boolean): void => {
-  res.writeHead(status, fields, options);
-  if (body !== null) return res.end(body);
   // HEAD answered without a body (Hono drops GET's body for HEAD): GET's length is unknown, not 0.
-  if (isHead && !declaresLength(fields)) res.write(EMPTY);
+  res.writeHead(status, fields, body === null && isHead && !declaresLength(fields) ? { ...options, length: 'unknown' } : options);
+  if (body !== null) return res.end(body);
   res.end();
 };
 
@@ -68,12 +66,10 @@ export const writeResponse = (res: Responder, response: Response, isHead: boolea
   }
   const length = lengthDeclared ? -1 : knownLength(response);
   if (length >= 0) fields.push(['content-length', String(length)]);
-  res.writeHead(status, fields, options);
+  // A HEAD whose GET would be chunked says so (RFC 9110 §9.3.2) rather than Content-Length: 0.
+  res.writeHead(status, fields, isHead && length < 0 && !lengthDeclared ? { ...options, length: 'unknown' } : options);
   if (isHead) {
     stream.cancel().catch(ignore);
-    // An empty write starts the head without a length, so a HEAD whose GET would
-    // be chunked says so (RFC 9110 §9.3.2) rather than Content-Length: 0.
-    if (length < 0 && !lengthDeclared) res.write(EMPTY);
     res.end();
     return;
   }

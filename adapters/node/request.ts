@@ -110,6 +110,9 @@ class BodyPump implements BodySink {
       return;
     }
     const code = (err as { code?: string }).code;
-    req.destroy(code === 'ERR_CONNECTION_CLOSED' || code === 'ERR_BODY_ABORTED' ? abortedError() : err);
+    req.destroy(code !== undefined && CONNECTION_LOST.has(code) ? abortedError() : err);
   }
 }
+
+/** The engine's codes for a connection lost under a request body (docs/errors.md): node:http says 'aborted'. */
+const CONNECTION_LOST = new Set(['ERR_CLIENT_GONE', 'ERR_BODY_ABORTED', 'ERR_BODY_DISCARDED', 'ERR_RESPONSE_ABORTED', 'ERR_CONNECTION_DESTROYED', 'ERR_SEND_TIMEOUT', 'ERR_RESPONSE_BUFFER_OVERFLOW']);

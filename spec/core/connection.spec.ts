@@ -153,7 +153,7 @@ test('FIN while the app waits, allowHalfOpen: the response still comes and onClo
 });
 
 test('FIN after pipelined requests: the one in flight is aborted, the queued ones are never served', async (t) => {
-  const { app, seen } = watchingApp(200);
+  const { app, seen } = watchingApp(null);
   const { port } = await startServer(t, { app });
   const s = await openSession(port);
   await s.send('GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nGET /3 HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -492,8 +492,8 @@ test('a client that leaves mid-response aborts res.signal and calls onClose with
     });
   });
   await closed;
-  t.is((closeErr as { code?: string }).code, 'ERR_CONNECTION_CLOSED');
-  t.is((reason as { code?: string }).code, 'ERR_CONNECTION_CLOSED');
+  t.is((closeErr as { code?: string }).code, 'ERR_CLIENT_GONE');
+  t.is((reason as { code?: string }).code, 'ERR_CLIENT_GONE');
 });
 
 test('CONNECT reaches an app that opts in, which takes the socket over', async (t) => {

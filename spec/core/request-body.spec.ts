@@ -130,8 +130,8 @@ test('pause() holds a sink until resume(); a sink sees failures; read() refuses 
   body.resume();
   t.deepEqual(got, ['held']);
   await t.throwsAsync(body.read(), { message: /flowing/ });
-  body.fail(new HttpError('ERR_CONNECTION_CLOSED', 499, 'gone'));
-  t.is((failure as HttpError).code, 'ERR_CONNECTION_CLOSED');
+  body.fail(new HttpError('ERR_CLIENT_GONE', 499, 'gone'));
+  t.is((failure as HttpError).code, 'ERR_CLIENT_GONE');
 });
 
 test('an empty body is complete from the start', async (t) => {

@@ -29,7 +29,7 @@ test('normalizePath', (t) => {
 
 test('bad escapes, invalid UTF-8 and NUL are BadPathError', (t) => {
   for (const raw of ['/%zz', '/%', '/%4', '/%C3%28', '/a%00b', '/%ff']) {
-    t.throws(() => normalizePath(raw), { instanceOf: BadPathError }, raw);
+    t.throws(() => normalizePath(raw), { instanceOf: BadPathError, code: 'ERR_BAD_PATH' }, raw);
   }
   t.is(decodeSegment('plain'), 'plain');
 });

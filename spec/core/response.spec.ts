@@ -502,3 +502,18 @@ test('after the client left, write() returns false and end() is a no-op', async 
   t.deepEqual(after, { write: false, aborted: true, threw: false });
   t.true(res.signal.aborted);
 });
+
+test("writeHead's length: 'unknown' chunks a body given whole, and a HEAD answer says chunked as its GET would", async (t) => {
+  const { port } = await serveResponder(t, (res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' }, { length: 'unknown' });
+    res.end('hello');
+  });
+  const get = (await exchange(port, GET())).responses[0]!;
+  t.is(get.framing, 'chunked');
+  t.is(header(get, 'content-length'), undefined);
+  t.is(get.body.toString(), 'hello');
+  const head = (await exchange(port, 'HEAD / HTTP/1.1\r\nHost: x\r\n\r\n', { headRequests: new Set([0]) })).responses[0]!;
+  t.is(header(head, 'transfer-encoding'), 'chunked');
+  t.is(header(head, 'content-length'), undefined);
+  t.is(head.body.length, 0);
+});
