@@ -207,6 +207,15 @@ test.serial('samples/portico.config.mjs serves the demo through the CLI', async 
   t.is(home.status, 200);
   t.regex(String(home.headers['content-type']), /^text\/html/);
   t.is(typeof JSON.parse((await get(cli.url + '/_status')).body).requests.total, 'number');
+  // Every link of the index page answers (the demo's /hono and /fetch included).
+  const links = [...home.body.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
+  t.true(links.includes('/hono') && links.includes('/fetch'));
+  for (const link of new Set(links)) {
+    const res = await request(cli.url + link, { headersTimeout: 15_000 });
+    t.is(res.statusCode, 200, link);
+    // /fetch/sse streams for ever: its head is the answer.
+    res.body.on('error', () => {}).destroy();
+  }
 });
 
 test.serial('a stray asynchronous throw from an app is logged and the server keeps serving', async (t) => {
