@@ -15,6 +15,7 @@ import { launch } from './launch.js';
 import { installSignals } from './signals.js';
 import { reportToPrimary, runPrimary } from './workers.js';
 import { consoleLogger } from './log.js';
+import { setStrayErrorFallback } from './request-scope.js';
 import type { Server } from './server.js';
 import { Target, type MountSpec } from './target.js';
 
@@ -76,10 +77,11 @@ const serveOne = async (config: PorticoConfig): Promise<void> => {
   installSignals({ stop: drain, stopNow: () => process.exit(1), reload, reopenLogs });
   // A worker whose primary is gone has nobody to hand it connections: drain and leave.
   if (cluster.isWorker) process.on('disconnect', () => drain('SIGTERM'));
-  // The server must outlive one app's stray asynchronous throw; log it with the cause.
+  // The server must outlive one app's stray asynchronous throw. One raised in a
+  // request's async context fails that request (request-scope.ts); any other is
+  // logged with its cause.
   const logger = config.logger ?? consoleLogger;
-  process.on('uncaughtException', (e) => logger.error('uncaught exception', { cause: e }));
-  process.on('unhandledRejection', (e) => logger.error('unhandled rejection', { cause: e }));
+  setStrayErrorFallback((e, kind) => logger.error(kind, { cause: e }));
 };
 
 const main = async (): Promise<number | null> => {

@@ -3,6 +3,9 @@
 // rejects before its response started gets a 500 error page and the connection
 // lives on; one that fails after the head went out has its connection cut, so
 // the client sees a truncated response. Either way the error log names the mount.
+// The app runs inside a request scope (request-scope.ts), so a throw or rejection
+// that escapes it later fails this request too; and every mount has a time to
+// the response head (response-deadline.ts).
 
 import { BadPathError, normalizePath, skipSegments, HttpError, type Connection, type ConnectionHandler, type OutgoingResponse, type RequestBody, type RequestHead } from '../core/index.js';
 import type { App, AppResponse, Env, ErrorPageInfo } from '../adapters/env.js';
@@ -11,6 +14,8 @@ import { type ErrorInfo, type ErrorPages, renderErrorPage } from './error-pages.
 import type { Router } from './router.js';
 import type { Logger } from './log.js';
 import type { AccessLogEntry } from './access-log.js';
+import { runInScope, type RequestScope, type StrayKind } from './request-scope.js';
+import { DEFAULT_RESPONSE_TIMEOUT_MS, ResponseDeadlines } from './response-deadline.js';
 
 export interface HandlerOptions {
   router: Router;
@@ -19,14 +24,22 @@ export interface HandlerOptions {
   waitUntil: (promise: Promise<unknown>) => void;
   /** Called once per exchange when its response closes (access log, status counters). */
   accessLog?: (entry: AccessLogEntry) => void;
+  /** Time to the response head for mounts that do not set theirs; 0 for none. */
+  responseTimeoutMs?: number;
 }
 
 export class RequestHandler implements ConnectionHandler {
   /** The env's 'portico.errorPage': one function for every request (the Accept field is an argument). */
   private readonly renderErrorPage: (info: ErrorPageInfo, accept: string | undefined) => AppResponse;
 
+  private readonly responseTimeoutMs: number;
+  private readonly deadlines: ResponseDeadlines;
+
   constructor(private readonly options: HandlerOptions) {
     this.renderErrorPage = (info, accept) => renderErrorPage(options.errorPages, { ...info, accept });
+    this.responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
+    const timeouts = options.router.mounts.map((m) => m.responseTimeoutMs ?? this.responseTimeoutMs).filter((ms) => ms > 0);
+    this.deadlines = new ResponseDeadlines(Math.min(...timeouts, DEFAULT_RESPONSE_TIMEOUT_MS));
   }
 
   request(head: RequestHead, body: RequestBody, res: OutgoingResponse, conn: Connection): void {
@@ -100,8 +113,9 @@ export class RequestHandler implements ConnectionHandler {
         'portico.errorPage': this.renderErrorPage,
       },
     };
-    if (mount.responseTimeoutMs !== null) this.armResponseTimeout(mount.responseTimeoutMs, res, conn);
     this.invoke(mount.app, env, res, mount.prefix || '/');
+    const timeoutMs = mount.responseTimeoutMs ?? this.responseTimeoutMs;
+    if (timeoutMs > 0) this.deadlines.arm(timeoutMs, res, conn);
   }
 
   error(err: HttpError, res: OutgoingResponse, conn?: Connection): void {
@@ -157,19 +171,10 @@ export class RequestHandler implements ConnectionHandler {
   /** Connections whose current response is being replaced by an engine error page. */
   private readonly replacing = new WeakSet<Connection>();
 
-  // Only mounts that ask for it pay for a timer. A response that has started (an
-  // SSE stream, a long download) is never cut by it: the timeout is for the first byte.
-  private armResponseTimeout(ms: number, res: OutgoingResponse, conn: Connection): void {
-    const timer = setTimeout(() => {
-      if (!res.headersSent) conn.preempt(res, new HttpError('ERR_RESPONSE_TIMEOUT', 504, 'The application did not answer in time.'));
-    }, ms);
-    res.onClose(() => clearTimeout(timer));
-  }
-
   private invoke(app: App, env: Env, res: OutgoingResponse, mount: string): void {
     let result;
     try {
-      result = app(env, res);
+      result = runInScope(new StrayScope(this, res, mount, env), app, env, res);
     } catch (err) {
       return this.appFailed(err, res, mount, env);
     }
@@ -204,9 +209,18 @@ export class RequestHandler implements ConnectionHandler {
     sendResponse(res, answer).catch((err: unknown) => this.appFailed(err, res, mount, env));
   }
 
-  private appFailed(err: unknown, res: OutgoingResponse, mount: string, env: Env): void {
+  /** An error that escaped the app's call, raised later in its async context. */
+  strayFailed(err: unknown, kind: StrayKind, res: OutgoingResponse, mount: string, env: Env): void {
+    if (res.ended || res.aborted) {
+      this.options.logger.error(`app failed after its response (${kind})`, { mount, method: env.method, path: env.scriptName + env.pathInfo, cause: err });
+      return;
+    }
+    this.appFailed(err, res, mount, env, `app failed (${kind})`);
+  }
+
+  private appFailed(err: unknown, res: OutgoingResponse, mount: string, env: Env, message = 'app failed'): void {
     if (res.aborted) return; // the client left; nothing to tell it
-    this.options.logger.error('app failed', { mount, method: env.method, path: env.scriptName + env.pathInfo, cause: err });
+    this.options.logger.error(message, { mount, method: env.method, path: env.scriptName + env.pathInfo, cause: err });
     if (res.headersSent) {
       res.abort(err instanceof Error ? err : new Error(String(err)));
       return;
@@ -219,6 +233,20 @@ export class RequestHandler implements ConnectionHandler {
     if (res.ended) return;
     res.writeHead(answer.status, answer.headers);
     res.end(typeof answer.body === 'string' || answer.body instanceof Uint8Array ? answer.body : undefined);
+  }
+}
+
+/** One request's scope: what a stray error raised in its async context fails. */
+class StrayScope implements RequestScope {
+  constructor(
+    private readonly handler: RequestHandler,
+    private readonly res: OutgoingResponse,
+    private readonly mount: string,
+    private readonly env: Env,
+  ) {}
+
+  fail(err: unknown, kind: StrayKind): void {
+    this.handler.strayFailed(err, kind, this.res, this.mount, this.env);
   }
 }
 

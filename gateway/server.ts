@@ -10,6 +10,7 @@ import type tls from 'node:tls';
 import { Connection, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, Sweeper, type Limits, type PeerAddress, type Timeouts } from '../core/index.js';
 import type { App } from '../adapters/env.js';
 import { RequestHandler } from './request-handler.js';
+import { holdStrayErrors } from './request-scope.js';
 import { Router, type MountTable } from './router.js';
 import { consoleLogger, type Logger } from './log.js';
 import type { ErrorPages } from './error-pages.js';
@@ -58,6 +59,8 @@ export interface ServeOptions {
   proxyProtocol?: boolean | ProxyProtocolOptions;
   /** gzip/brotli for compressible responses (gateway/compression.ts). */
   compression?: boolean | CompressionOptions;
+  /** Time an app has to send its response head, for mounts that set none (504 past it; 0: no limit). Default 60 000. */
+  responseTimeoutMs?: number;
 }
 
 export interface ServerAddress {
@@ -76,6 +79,8 @@ export class Server {
   /** Sockets apps took over (WebSocket tunnels, upgrades): outside the engine, yet still the server's to end. */
   private readonly detached = new Set<net.Socket>();
   private closing: Promise<void> | null = null;
+  /** Gives back the process listeners that tie stray errors to requests (request-scope.ts). */
+  private releaseStrayErrors: () => void = () => {};
   readonly secure: boolean;
   /** Connections accepted since start (the status page's counter). */
   acceptedCount = 0;
@@ -95,6 +100,7 @@ export class Server {
       logger: options.logger ?? consoleLogger,
       waitUntil: (p) => this.waitUntil(p),
       accessLog: options.accessLog,
+      responseTimeoutMs: options.responseTimeoutMs,
     });
     const connectionOptions = { limits, timeouts, sweeper: Sweeper.forTimeouts({ ...timeouts }), allowConnect: options.allowConnect, allowHalfOpen: options.allowHalfOpen };
     const connectionHandler = {
@@ -133,6 +139,7 @@ export class Server {
       this.listener.once('error', onError);
       const done = (): void => {
         this.listener.off('error', onError);
+        this.releaseStrayErrors = holdStrayErrors();
         resolve(this);
       };
       if (this.options.path !== undefined) this.listener.listen(this.options.path, done);
@@ -212,6 +219,7 @@ export class Server {
     // Without this, an open WebSocket would hold the listener's close() forever.
     for (const socket of this.detached) socket.destroy();
     await stopped;
+    this.releaseStrayErrors();
   }
 }
 

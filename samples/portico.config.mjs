@@ -5,6 +5,9 @@
 import hello from './hello.mjs';
 import echo from './echo.mjs';
 import inspect from './inspect.mjs';
+import { fetchApp } from 'portico/fetch';
+import hono from './hono.mjs';
+import fetchHandler from './fetch.mjs';
 
 export default {
   port: Number(process.env.PORT ?? 8080),
@@ -16,6 +19,8 @@ export default {
     '/inspect': inspect,
     '/express': './express.mjs',
     '/koa': './koa.mjs',
+    '/hono': fetchApp(hono, { stripPrefix: true }),
+    '/fetch': fetchApp(fetchHandler),
     '/cgi-bin': 'cgi:./cgi-bin',
     '/': 'static:./public',
   },

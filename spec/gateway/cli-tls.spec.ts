@@ -2,7 +2,6 @@
 // and SIGHUP re-reads both files: new connections get the new certificate,
 // open ones go on, and a broken pair is refused with the old one kept. The
 // certificates are made in the test with openssl.
-import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +9,9 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { Agent, request } from 'undici';
 import { REPO, runCliToEnd, startCli } from '../helpers/cli.js';
+import { needs } from '../helpers/system-program.js';
+
+const { test, paths } = needs('openssl');
 
 const FIX = path.join(REPO, 'spec/gateway/cli-fixtures');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-cli-tls-'));
@@ -18,7 +20,7 @@ test.after.always(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const makeCert = (name: string): { cert: string; key: string } => {
   const cert = path.join(tmp, `${name}.crt`);
   const key = path.join(tmp, `${name}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+  execFileSync(paths.openssl!, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
     '-subj', `/CN=${name}`, '-keyout', key, '-out', cert], { stdio: 'ignore' });
   return { cert, key };
 };

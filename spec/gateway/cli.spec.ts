@@ -3,7 +3,7 @@
 // --version. Every flag --help lists is exercised here or in the sibling specs
 // (cli-errors, cli-signals, access-log, status, workers, cli-tls).
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -207,6 +207,15 @@ test.serial('samples/portico.config.mjs serves the demo through the CLI', async 
   t.is(home.status, 200);
   t.regex(String(home.headers['content-type']), /^text\/html/);
   t.is(typeof JSON.parse((await get(cli.url + '/_status')).body).requests.total, 'number');
+  // Every link of the index page answers (the demo's /hono and /fetch included).
+  const links = [...home.body.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
+  t.true(links.includes('/hono') && links.includes('/fetch'));
+  for (const link of new Set(links)) {
+    const res = await request(cli.url + link, { headersTimeout: 15_000 });
+    t.is(res.statusCode, 200, link);
+    // /fetch/sse streams for ever: its head is the answer.
+    res.body.on('error', () => {}).destroy();
+  }
 });
 
 test.serial('a stray asynchronous throw from an app is logged and the server keeps serving', async (t) => {
@@ -236,8 +245,8 @@ test.serial('PORT from the environment is the default port; --port and the confi
 
 test.serial('--socket: a stale socket file left by a dead process is replaced', async (t) => {
   const sock = path.join(tmp, 'stale.sock');
-  // Python binds and exits without removing the file, as a killed server would leave it.
-  execFileSync('python3', ['-c', `import socket; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)})`]);
+  // A node process listens and is killed before it can remove the file, as a crashed server would leave it.
+  spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(sock)}, () => process.kill(process.pid, 'SIGKILL'))`]);
   t.true(fs.statSync(sock).isSocket());
   const cli = await startCli(t, ['--socket', sock, `${FIX}/native.mjs`]);
   const agent = new Agent({ connect: { socketPath: sock } });

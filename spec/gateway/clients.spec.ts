@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { Client, errors } from 'undici';
 import type { App } from '../../gateway/index.js';
 import { startServer } from '../helpers/server.js';
+import { needs } from '../helpers/system-program.js';
 
 /** Echoes the body, and reports the client port so tests can tell connections apart. */
 const echo: App = async (env) => ({
@@ -85,9 +86,11 @@ test('undici gets 413 for a declared body over the limit without sending it all'
   }
 });
 
+const withCurl = needs('curl');
+
 const curl = (args: string[], input?: Buffer): Promise<{ code: number; stdout: Buffer; stderr: string }> =>
   new Promise((resolve, reject) => {
-    const child = spawn('curl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(withCurl.paths.curl!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
@@ -97,7 +100,7 @@ const curl = (args: string[], input?: Buffer): Promise<{ code: number; stdout: B
     child.stdin.end(input);
   });
 
-test('curl end to end: GET, headers and body', async (t) => {
+withCurl.test('curl end to end: GET, headers and body', async (t) => {
   const { url } = await startServer(t, { app: () => ({ status: 200, headers: { 'content-type': 'text/plain', 'x-from': 'portico' }, body: 'Hello World!' }) });
   const r = await curl(['-sS', '-i', '--max-time', '20', url + '/hello']);
   t.is(r.code, 0, r.stderr);
@@ -108,7 +111,7 @@ test('curl end to end: GET, headers and body', async (t) => {
   t.true(text.endsWith('\r\n\r\nHello World!'));
 });
 
-test('curl uploads 2 MiB with Expect: 100-continue and gets it back byte for byte', async (t) => {
+withCurl.test('curl uploads 2 MiB with Expect: 100-continue and gets it back byte for byte', async (t) => {
   const { url } = await startServer(t, { app: echo });
   const data = Buffer.alloc(2 * 1024 * 1024);
   for (let i = 0; i < data.length; i++) data[i] = (i * 31) & 0xff;
@@ -117,7 +120,7 @@ test('curl uploads 2 MiB with Expect: 100-continue and gets it back byte for byt
   t.true(r.stdout.equals(data));
 });
 
-test('curl with several URLs reuses the connection (HTTP/1.1 keep-alive)', async (t) => {
+withCurl.test('curl with several URLs reuses the connection (HTTP/1.1 keep-alive)', async (t) => {
   const { url } = await startServer(t, { app: echo });
   const r = await curl(['-sS', '-v', '--max-time', '20', url + '/a', url + '/b', url + '/c']);
   t.is(r.code, 0, r.stderr);

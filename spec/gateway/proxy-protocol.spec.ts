@@ -8,6 +8,7 @@ import tls from 'node:tls';
 import { startServer } from '../helpers/server.js';
 import { exchange, type Split } from '../helpers/raw-client.js';
 import { makeCert, removeCert, type TestCert } from '../helpers/tls-cert.js';
+import { needs } from '../helpers/system-program.js';
 import { parseProxyHeader, ProxyProtocolError, type App } from '../../gateway/index.js';
 import type { AccessLogEntry } from '../../gateway/access-log.js';
 
@@ -175,13 +176,14 @@ test('a client that sends no header is cut after the timeout', async (t) => {
   t.true(elapsed >= 150 && elapsed < 30_000, `closed after ${elapsed} ms`);
 });
 
+const withOpenssl = needs('openssl').test;
 let cert: TestCert;
-test.before(() => {
+withOpenssl.before(() => {
   cert = makeCert();
 });
-test.after.always(() => removeCert(cert));
+withOpenssl.after.always(() => removeCert(cert));
 
-test('TLS behind the PROXY protocol: the header precedes the handshake', async (t) => {
+withOpenssl('TLS behind the PROXY protocol: the header precedes the handshake', async (t) => {
   const { port } = await startServer(t, { app: whoami, proxyProtocol: true, tls: { key: cert.key, cert: cert.cert } });
   const raw = net.connect(port, '127.0.0.1');
   await new Promise((r) => raw.once('connect', r));
@@ -248,7 +250,9 @@ const getVia = (port: number) =>
     socket.on('error', reject);
   });
 
-test('behind HAProxy with send-proxy and send-proxy-v2, the app and the access log see the real client', async (t) => {
+const withHaproxy = needs('haproxy');
+
+withHaproxy.test('behind HAProxy with send-proxy and send-proxy-v2, the app and the access log see the real client', async (t) => {
   const entries: AccessLogEntry[] = [];
   const { port } = await startServer(t, { app: whoami, proxyProtocol: true, accessLog: (e) => entries.push(e) });
   const [v1Port, v2Port] = [await freePort(), await freePort()];
@@ -276,7 +280,7 @@ backend portico_v2
   server portico 127.0.0.1:${port} send-proxy-v2
 `,
   );
-  const haproxy = spawn('haproxy', ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const haproxy = spawn(withHaproxy.paths.haproxy!, ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   haproxy.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise((r) => haproxy.once('exit', r));

@@ -1,10 +1,13 @@
-import test from 'ava';
 import tls from 'node:tls';
 import { Client } from 'undici';
 import { startServer } from '../helpers/server.js';
 import { makeCert, removeCert, type TestCert } from '../helpers/tls-cert.js';
+import { needs } from '../helpers/system-program.js';
 import { parseResponses, type RawResponse } from '../helpers/response-reader.js';
 import type { App } from '../../gateway/index.js';
+
+// Every test here serves a certificate that openssl makes.
+const { test } = needs('openssl');
 
 let a: TestCert;
 let b: TestCert;

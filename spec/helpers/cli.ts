@@ -22,8 +22,15 @@ export interface CliRun {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
 }
 
-export const runCli = (args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliRun => {
-  const child = spawn(process.execPath, [CLI, ...args], {
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Another copy of the CLI to run (an installed package's bin); this clone's by default. */
+  cli?: string;
+}
+
+export const runCli = (args: readonly string[], options: CliOptions = {}): CliRun => {
+  const child = spawn(process.execPath, [options.cli ?? CLI, ...args], {
     cwd: options.cwd ?? REPO,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,7 +88,7 @@ export interface RunningCli extends CliRun {
 }
 
 /** Starts the CLI and waits until it listens; stopped when the test ends. */
-export const startCli = async (t: ExecutionContext, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunningCli> => {
+export const startCli = async (t: ExecutionContext, args: readonly string[], options: CliOptions = {}): Promise<RunningCli> => {
   const run = runCli(args, options);
   t.teardown(() => stopCli(run));
   const line = await run.waitFor(/listening on /, 40_000);

@@ -5,6 +5,10 @@
 // missing program is a failing test instead: .ci/run installs every one of them,
 // so a skip there would hide a broken install.
 //
+// PORTICO_MISSING_PROGRAMS=haproxy,php-cgi (a comma-separated list of the names
+// below) makes this machine look as if it lacked those programs, to check the
+// skips without uninstalling anything.
+//
 //   const { test, found } = needs('haproxy');
 //   test('HAProxy sends PROXY v2', async (t) => { ... });
 
@@ -84,9 +88,12 @@ export type ProgramName = keyof typeof PROGRAMS;
 
 const located = new Map<ProgramName, string | null>();
 
+/** The programs PORTICO_MISSING_PROGRAMS says to treat as missing. */
+const hidden = (): Set<string> => new Set((process.env['PORTICO_MISSING_PROGRAMS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
 /** The program's path, or null when this machine lacks it (looked up once per process). */
 export const locate = (name: ProgramName): string | null => {
-  if (!located.has(name)) located.set(name, PROGRAMS[name].locate());
+  if (!located.has(name)) located.set(name, hidden().has(name) ? null : PROGRAMS[name].locate());
   return located.get(name)!;
 };
 

@@ -6,6 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { locate } from './system-program.js';
 
 export interface TestCert {
   /** The temporary directory holding the files; removeCert() deletes it. */
@@ -23,7 +24,7 @@ export const makeCert = (cn = 'localhost'): TestCert => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-cert-'));
   const keyPath = path.join(dir, 'k.pem');
   const certPath = path.join(dir, 'c.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-days', '1', '-keyout', keyPath, '-out', certPath], {
+  execFileSync(locate('openssl') ?? 'openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-days', '1', '-keyout', keyPath, '-out', certPath], {
     stdio: 'ignore',
   });
   const cert = fs.readFileSync(certPath);

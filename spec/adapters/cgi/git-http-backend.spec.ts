@@ -4,10 +4,9 @@
 // see the pushed commit byte for byte. The process tree git-http-backend
 // starts (upload-pack, receive-pack, index-pack) must be gone afterwards.
 
-import test from 'ava';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,13 +14,14 @@ import { cgiApp } from '../../../adapters/cgi/index.js';
 import type { App } from '../../../adapters/env.js';
 import { startServer } from '../../helpers/server.js';
 import { captureLog, noChildrenLeft } from './helpers.js';
+import { needs } from '../../helpers/system-program.js';
 
 const run = promisify(execFile);
-const BACKEND = '/usr/lib/git-core/git-http-backend';
+const { test, paths } = needs('git', 'git-http-backend');
+const BACKEND = paths['git-http-backend']!;
 
 test('git clone, push of a multi-MiB chunked pack, and a second clone through Portico', async (t) => {
   t.timeout(90_000);
-  if (!existsSync(BACKEND)) return t.fail(`${BACKEND} is missing: install Debian's git package`);
   const base = mkdtempSync(join(tmpdir(), 'portico-cgi-git-'));
   t.teardown(() => rmSync(base, { recursive: true, force: true }));
   const home = join(base, 'home');
@@ -36,7 +36,7 @@ test('git clone, push of a multi-MiB chunked pack, and a second clone through Po
     GIT_COMMITTER_NAME: 'Portico Test',
     GIT_COMMITTER_EMAIL: 'test@portico.invalid',
   };
-  const git = (cwd: string, ...args: string[]) => run('git', args, { cwd, env: gitEnv, maxBuffer: 16 * 1024 * 1024 });
+  const git = (cwd: string, ...args: string[]) => run(paths.git!, args, { cwd, env: gitEnv, maxBuffer: 16 * 1024 * 1024 });
 
   // The served bare repository, seeded with one commit.
   const projects = join(base, 'projects');

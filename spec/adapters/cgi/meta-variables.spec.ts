@@ -15,6 +15,7 @@ import { cgiApp, type CgiOptions } from '../../../adapters/cgi/index.js';
 import { startServer } from '../../helpers/server.js';
 import { exchange } from '../../helpers/raw-client.js';
 import { FIXTURES, captureLog } from './helpers.js';
+import { needs } from '../../helpers/system-program.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -159,10 +160,12 @@ test('documentRoot sets DOCUMENT_ROOT and the base of PATH_TRANSLATED', async (t
   t.is(vars.get('PATH_TRANSLATED'), '/srv/www/page.html');
 });
 
-test('over TLS: HTTPS=on and REQUEST_SCHEME=https', async (t) => {
+const withOpenssl = needs('openssl');
+
+withOpenssl.test('over TLS: HTTPS=on and REQUEST_SCHEME=https', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'portico-cgi-tls-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  execFileSync(withOpenssl.paths.openssl!, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
   const tls = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   const { url } = await start(t, {}, tls);
   const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });

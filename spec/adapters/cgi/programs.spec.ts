@@ -3,7 +3,7 @@
 // redirecting; a Perl program using CGI.pm for a form POST and a multipart
 // upload; a Python program reading a JSON body.
 
-import test, { type ExecutionContext } from 'ava';
+import type { ExecutionContext } from 'ava';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -11,6 +11,12 @@ import { request, FormData } from 'undici';
 import { cgiApp } from '../../../adapters/cgi/index.js';
 import { startServer } from '../../helpers/server.js';
 import { FIXTURES, captureLog } from './helpers.js';
+import { needs } from '../../helpers/system-program.js';
+
+// Each interpreter on its own: a machine without php-cgi still runs the Perl and Python tests.
+const php = needs('php-cgi').test;
+const perl = needs('perl', 'perl CGI.pm').test;
+const python = needs('python3').test;
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -32,7 +38,7 @@ const setup = async (t: ExecutionContext) => {
 const form = 'a=1&b=two+words&c%5B%5D=x&c%5B%5D=y';
 const formFields = { a: '1', b: 'two words', c: ['x', 'y'] };
 
-test('php-cgi: $_GET, and the script and path it was given', async (t) => {
+php('php-cgi: $_GET, and the script and path it was given', async (t) => {
   const { url } = await setup(t);
   const res = await request(`${url}/cgi/form.php/extra?x=1&y%5B%5D=a&y%5B%5D=b`);
   t.is(res.statusCode, 200);
@@ -44,7 +50,7 @@ test('php-cgi: $_GET, and the script and path it was given', async (t) => {
   t.is(answer.path_info, '/extra');
 });
 
-test('php-cgi: $_POST from a Content-Length body', async (t) => {
+php('php-cgi: $_POST from a Content-Length body', async (t) => {
   const { url } = await setup(t);
   const res = await request(`${url}/cgi/form.php`, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   const answer = (await res.body.json()) as PhpAnswer;
@@ -52,7 +58,7 @@ test('php-cgi: $_POST from a Content-Length body', async (t) => {
   t.is(answer.content_length, String(form.length));
 });
 
-test('php-cgi: $_POST from a chunked body (spooled, so CONTENT_LENGTH is set)', async (t) => {
+php('php-cgi: $_POST from a chunked body (spooled, so CONTENT_LENGTH is set)', async (t) => {
   const { url } = await setup(t);
   const body = Readable.from([form.slice(0, 7), form.slice(7, 20), form.slice(20)].map((s) => Buffer.from(s)));
   const res = await request(`${url}/cgi/form.php?via=chunked`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
@@ -62,7 +68,7 @@ test('php-cgi: $_POST from a chunked body (spooled, so CONTENT_LENGTH is set)', 
   t.is(answer.content_length, String(form.length));
 });
 
-test('php-cgi: http_response_code() sets the status; header("Location: ...") redirects', async (t) => {
+php('php-cgi: http_response_code() sets the status; header("Location: ...") redirects', async (t) => {
   const { url } = await setup(t);
   const created = await request(`${url}/cgi/form.php?code=201`);
   t.is(created.statusCode, 201);
@@ -78,7 +84,7 @@ test('php-cgi: http_response_code() sets the status; header("Location: ...") red
   }
 });
 
-test('php-cgi: a query like "-s" is never an option (CVE-2012-1823)', async (t) => {
+php('php-cgi: a query like "-s" is never an option (CVE-2012-1823)', async (t) => {
   const { url } = await setup(t);
   const res = await request(`${url}/cgi/form.php?-s`);
   const text = await res.body.text();
@@ -87,14 +93,14 @@ test('php-cgi: a query like "-s" is never an option (CVE-2012-1823)', async (t) 
   t.deepEqual((JSON.parse(text) as PhpAnswer).get, { '-s': '' });
 });
 
-test('Perl CGI.pm: a urlencoded form POST', async (t) => {
+perl('Perl CGI.pm: a urlencoded form POST', async (t) => {
   const { url } = await setup(t);
   const res = await request(`${url}/cgi/form.pl`, { method: 'POST', body: 'x=1&x=2&y=hello+world', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   t.is(res.statusCode, 200);
   t.is(await res.body.text(), 'method=POST\nparam x=1,2\nparam y=hello world\n');
 });
 
-test('Perl CGI.pm: a multipart upload arrives intact', async (t) => {
+perl('Perl CGI.pm: a multipart upload arrives intact', async (t) => {
   const { url, log } = await setup(t);
   const file = randomBytes(700 * 1024);
   const data = new FormData();
@@ -107,7 +113,7 @@ test('Perl CGI.pm: a multipart upload arrives intact', async (t) => {
   t.is(log.text(), '');
 });
 
-test('Python: a JSON body in, Status and JSON out', async (t) => {
+python('Python: a JSON body in, Status and JSON out', async (t) => {
   const { url } = await setup(t);
   const res = await request(`${url}/cgi/app.py/items?tag=a&tag=b`, { method: 'POST', body: JSON.stringify({ name: 'widget', count: 3 }), headers: { 'content-type': 'application/json' } });
   t.is(res.statusCode, 201);

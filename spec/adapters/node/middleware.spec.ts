@@ -14,6 +14,7 @@ import express from 'express';
 import { nodeApp } from '../../../adapters/node/index.js';
 import { startServer } from '../../helpers/server.js';
 import { makeCert, removeCert, type TestCert } from '../../helpers/tls-cert.js';
+import { needs } from '../../helpers/system-program.js';
 import { assertSame, startPair } from './peers.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -75,13 +76,14 @@ test('Connect with helmet, morgan, body-parser and multer answers (and logs) as 
   t.deepEqual(pair.errors, []);
 });
 
+const withOpenssl = needs('openssl').test;
 let cert: TestCert | undefined;
-test.before(() => {
+withOpenssl.before(() => {
   cert = makeCert();
 });
-test.after.always(() => removeCert(cert));
+withOpenssl.after.always(() => removeCert(cert));
 
-test('behind TLS, Express sees a secure connection (req.secure, req.protocol, socket.encrypted)', async (t) => {
+withOpenssl('behind TLS, Express sees a secure connection (req.secure, req.protocol, socket.encrypted)', async (t) => {
   const app = express();
   app.get('/', (req, res) => res.json({ secure: req.secure, protocol: req.protocol, encrypted: (req.socket as { encrypted?: boolean }).encrypted }));
   const { port } = await startServer(t, { tls: { key: cert!.key, cert: cert!.cert }, app: nodeApp(app) });

@@ -7,6 +7,7 @@ import { header } from '../../helpers/response-reader.js';
 import { proxyApp } from '../../../adapters/proxy/index.js';
 import { closedPort, startUpstream } from './upstream.js';
 import { makeCert, removeCert, type TestCert } from '../../helpers/tls-cert.js';
+import { needs } from '../../helpers/system-program.js';
 
 const quiet = { error() {} };
 const exchange = (port: number, bytes: string, options: ExchangeOptions = {}) => rawExchange(port, bytes, { timeoutMs: 30_000, ...options });
@@ -110,13 +111,14 @@ test('a WebSocket to an unreachable upstream gets 502', async (t) => {
   t.is((await request(`${server.url}/live`)).statusCode, 502);
 });
 
+const withOpenssl = needs('openssl').test;
 let cert: TestCert;
-test.before(() => {
+withOpenssl.before(() => {
   cert = makeCert('localhost');
 });
-test.after.always(() => removeCert(cert));
+withOpenssl.after.always(() => removeCert(cert));
 
-test('a WebSocket tunnels to an https upstream verified with its CA', async (t) => {
+withOpenssl('a WebSocket tunnels to an https upstream verified with its CA', async (t) => {
   const upstream = await startUpstream(() => {}, { key: cert.key, cert: cert.cert });
   t.teardown(() => upstream.close());
   t.regex(upstream.url, /^https:/);
@@ -130,7 +132,7 @@ test('a WebSocket tunnels to an https upstream verified with its CA', async (t) 
   t.is(String((await reply).data), 'echo:over tls');
 });
 
-test('an https upstream with an untrusted certificate gives 502', async (t) => {
+withOpenssl('an https upstream with an untrusted certificate gives 502', async (t) => {
   const upstream = await startUpstream((app) => app.get('/', (_req, res) => res.send('secret')), { key: cert.key, cert: cert.cert });
   t.teardown(() => upstream.close());
   const app = proxyApp({ upstream: upstream.url, logger: quiet });

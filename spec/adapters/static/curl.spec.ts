@@ -1,16 +1,20 @@
 // Conditional and range requests as curl makes them: the real client users
 // reach for, spawned as a child process against a real Portico.
 
-import test from 'ava';
+import avaTest from 'ava';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer } from '../../helpers/server.js';
 import { staticApp } from '../../../adapters/static/index.js';
 import { COMPRESSIBLE, DIGITS, makeFixtureTree } from './fixture-tree.js';
+import { needs } from '../../helpers/system-program.js';
+
+const { test, paths } = needs('curl');
 
 const tree = makeFixtureTree();
-test.after.always(() => tree.remove());
+// The tree goes even when curl is missing and the tests skip.
+avaTest.after.always(() => tree.remove());
 
 interface CurlResult {
   status: number;
@@ -22,7 +26,7 @@ interface CurlResult {
 const curl = (args: string[]): Promise<CurlResult> =>
   new Promise((resolve, reject) => {
     const headFile = path.join(tree.base, `head-${process.hrtime.bigint()}.txt`);
-    execFile('curl', ['-s', '-S', '--max-time', '20', '-D', headFile, ...args], { encoding: 'buffer', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    execFile(paths.curl!, ['-s', '-S', '--max-time', '20', '-D', headFile, ...args], { encoding: 'buffer', maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`curl ${args.join(' ')}: ${err.message} ${stderr.toString()}`));
       // With --compressed or redirects there may be several heads: keep the last.
       const heads = fs.readFileSync(headFile, 'latin1').trim().split(/\r\n\r\n/);
