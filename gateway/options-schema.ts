@@ -194,6 +194,13 @@ export const OPTIONS = {
     help: 'where errors are logged: { error(message, fields) }', scope: 'serve', defaultText: 'stderr',
   }),
   allowConnect: option({ check: boolean, help: 'let CONNECT requests reach apps (else 501)', scope: 'serve', default: false }),
+  allowHalfOpen: option({
+    check: boolean, help: "answer a client's requests after its FIN (half-close) instead of aborting them", scope: 'serve', flag: 'allow-half-open', default: false,
+  }),
+  responseTimeoutMs: option({
+    check: nonNegative, help: 'milliseconds every app has to start its response before a 504 (0: no limit; a mount may set its own)',
+    scope: 'serve', flag: 'response-timeout', arg: 'MS', default: 60_000,
+  }),
   compression: option({ check: flagOrObject<CompressionOptions>(), help: 'gzip/brotli for compressible responses: true or { threshold, ... }', scope: 'serve', default: false }),
 };
 
