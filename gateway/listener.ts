@@ -8,11 +8,15 @@
 // address travels to the Connection keyed by the raw socket's peer (the TLS
 // socket reports the same one). Sockets still in their handshake or header are
 // tracked so that shutdown can drop them instead of waiting out their timeouts.
+// The outer listener of TLS is plain TCP too: the first bytes are looked at
+// before the handshake, so plain HTTP sent to the HTTPS port gets nginx's 400
+// instead of an empty reply (gateway/tls-first-bytes.ts).
 
 import net from 'node:net';
 import tls from 'node:tls';
 import type { PeerAddress } from '../core/index.js';
 import { type ProxyProtocolOptions, readProxyHeader } from './proxy-protocol.js';
+import { sortFirstBytes } from './tls-first-bytes.js';
 
 export interface TlsOptions {
   key: string | Buffer;
@@ -55,13 +59,21 @@ export const createListener = (options: ListenerOptions): Listener => {
     opening.clear();
   };
   tlsServer?.on('connection', track);
+  const handshake = (raw: net.Socket): void => {
+    sortFirstBytes(raw, () => tlsServer!.emit('connection', raw));
+    raw.resume(); // the PROXY header reader may have paused it
+  };
   if (!options.proxyProtocol) {
     if (tlsServer === null) return { server: net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => accept(s)), tls: null, abortOpening };
     tlsServer.on('secureConnection', (s: tls.TLSSocket) => {
       opening.delete(peerKey(s));
       accept(s);
     });
-    return { server: tlsServer, tls: tlsServer, abortOpening };
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (raw) => {
+      track(raw);
+      handshake(raw);
+    });
+    return { server, tls: tlsServer, abortOpening };
   }
   const proxyOptions = options.proxyProtocol === true ? {} : options.proxyProtocol;
   const peers = new Map<string, PeerAddress>();
@@ -88,7 +100,7 @@ export const createListener = (options: ListenerOptions): Listener => {
           peers.set(key, peer);
           raw.once('close', () => peers.delete(key));
         }
-        tlsServer.emit('connection', raw);
+        handshake(raw);
       },
       // A missing, malformed or late header: refuse the connection, answering nothing.
       () => raw.destroy(),

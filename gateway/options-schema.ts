@@ -27,6 +27,8 @@
 // - Then run `npm run build && npm run docs:config` to refresh docs/config.md.
 // A new TARGET kind ("php:DIR") is an entry of TARGET_KINDS in target.ts instead.
 
+import type { RedirectHttpOptions } from './redirect-http.js';
+import type { HstsOptions } from './hsts.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type Limits, type Timeouts } from '../core/index.js';
 import type { App } from '../adapters/env.js';
 import type { AccessLogEntry, AccessLogFormat } from './access-log.js';
@@ -194,6 +196,21 @@ export const OPTIONS = {
     help: 'where errors are logged: { error(message, fields) }', scope: 'serve', defaultText: 'stderr',
   }),
   allowConnect: option({ check: boolean, help: 'let CONNECT requests reach apps (else 501)', scope: 'serve', default: false }),
+  redirectHttp: option({
+    check: shaped<number | RedirectHttpOptions>(
+      (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535) || (typeof v === 'object' && v !== null && !Array.isArray(v)),
+      'a port (0 to 65535) or { port, httpsPort }',
+    ),
+    help: 'with TLS: also answer plain HTTP on PORT with a 308 to the same URL on HTTPS', scope: 'serve', flag: 'redirect-http', arg: 'PORT',
+    fromFlag: (v) => Number(v),
+  }),
+  hsts: option({
+    check: shaped<boolean | number | HstsOptions>(
+      (v) => typeof v === 'boolean' || (typeof v === 'number' && v >= 0) || (typeof v === 'object' && v !== null && !Array.isArray(v)),
+      'true, a max-age in seconds, or { maxAge, includeSubDomains, preload }',
+    ),
+    help: 'send Strict-Transport-Security on HTTPS responses (true: a year)', scope: 'serve', flag: 'hsts', default: false,
+  }),
   allowHalfOpen: option({
     check: boolean, help: "answer a client's requests after its FIN (half-close) instead of aborting them", scope: 'serve', flag: 'allow-half-open', default: false,
   }),

@@ -20,6 +20,8 @@ import type { ProxyProtocolOptions } from './proxy-protocol.js';
 import { compressMounts, type CompressionOptions } from './compression.js';
 import { apiLabel, validateOptions } from './config.js';
 import { defaultOf, mountDefaults } from './options-schema.js';
+import { redirectApp, redirectOptions, type RedirectHttpOptions } from './redirect-http.js';
+import { addHsts, hstsValue, type HstsOptions } from './hsts.js';
 
 export type { TlsOptions };
 
@@ -61,6 +63,10 @@ export interface ServeOptions {
   compression?: boolean | CompressionOptions;
   /** Time an app has to send its response head, for mounts that set none (504 past it; 0: no limit). Default 60 000. */
   responseTimeoutMs?: number;
+  /** Also listen for plain HTTP on this port and answer 308 to the same URL on HTTPS (gateway/redirect-http.ts). */
+  redirectHttp?: number | RedirectHttpOptions;
+  /** Strict-Transport-Security on every HTTPS response: true (a year), a max-age, or options (gateway/hsts.ts). */
+  hsts?: boolean | number | HstsOptions;
 }
 
 export interface ServerAddress {
@@ -81,6 +87,8 @@ export class Server {
   private closing: Promise<void> | null = null;
   /** Gives back the process listeners that tie stray errors to requests (request-scope.ts). */
   private releaseStrayErrors: () => void = () => {};
+  /** The HTTP-to-HTTPS redirect listener, when `redirectHttp` asks for one. */
+  private readonly redirect: Server | null = null;
   readonly secure: boolean;
   /** Connections accepted since start (the status page's counter). */
   acceptedCount = 0;
@@ -117,6 +125,13 @@ export class Server {
       },
     };
     this.secure = options.tls !== undefined;
+    if (options.hsts && this.secure) {
+      const value = hstsValue(options.hsts);
+      const { request, error } = connectionHandler;
+      connectionHandler.request = (head, body, res, conn) => (addHsts(res, value), request(head, body, res, conn));
+      connectionHandler.error = (err, res, conn) => (addHsts(res, value), error(err, res, conn));
+    }
+    if (options.redirectHttp !== undefined) this.redirect = this.redirectServer(redirectOptions(options.redirectHttp));
     const accept = (socket: net.Socket, peer?: PeerAddress): void => {
       if (this.closing) {
         socket.destroy();
@@ -132,8 +147,36 @@ export class Server {
     if (options.maxConnections !== undefined) this.listener.maxConnections = options.maxConnections;
   }
 
-  /** Starts listening; rejects with the listen error (EADDRINUSE...). */
-  listen(): Promise<this> {
+  /** The redirect listener's server: the main one's limits, timeouts, logs and pages, one app. */
+  private redirectServer(o: RedirectHttpOptions): Server {
+    if (!this.secure && o.httpsPort === undefined) throw new TypeError('redirectHttp: needs tls (or httpsPort, when TLS ends in front of Portico)');
+    const { limits, timeouts, maxConnections, shutdownTimeoutMs, errorPages, logger, accessLog, proxyProtocol } = this.options;
+    return new Server({
+      port: o.port, host: o.host ?? this.options.host, limits, timeouts, maxConnections, shutdownTimeoutMs, errorPages, logger, accessLog, proxyProtocol,
+      app: redirectApp(() => o.httpsPort ?? this.address.port),
+    });
+  }
+
+  /** Where the redirect listener listens; null without one. */
+  get redirectAddress(): ServerAddress | null {
+    return this.redirect === null ? null : this.redirect.address;
+  }
+
+  /** Starts listening (and the redirect listener, if any); rejects with the listen error (EADDRINUSE...). */
+  async listen(): Promise<this> {
+    await this.listenOwn();
+    if (this.redirect !== null) {
+      try {
+        await this.redirect.listen();
+      } catch (err) {
+        await this.close();
+        throw err;
+      }
+    }
+    return this;
+  }
+
+  private listenOwn(): Promise<this> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       this.listener.once('error', onError);
@@ -187,7 +230,7 @@ export class Server {
 
   /** Graceful shutdown; resolves when every connection is closed. */
   close(): Promise<void> {
-    this.closing ??= this.shutdown();
+    this.closing ??= Promise.all([this.shutdown(), this.redirect?.close()]).then(() => {});
     return this.closing;
   }
 

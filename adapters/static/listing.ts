@@ -1,38 +1,73 @@
-// The directory listing, when a mount enables it: a plain HTML page of links,
-// directories first, each name HTML-escaped for the text and percent-encoded for
-// the link, so a file called `<script>` or `a&b?.txt` shows and links as itself.
-// Dotfiles are left out unless the mount allows them, like the files themselves.
-// Only symlinks cost a stat each (to list a linked directory as a directory).
+// The directory listing, when a mount enables it (`npx serve`, nginx autoindex):
+// the entries are read once, then rendered as HTML for browsers or as JSON for a
+// client whose Accept prefers application/json. Directories come first, then
+// files, each group in code-point order of the name, so the order is the same on
+// every machine. In HTML every name is escaped for the text and percent-encoded
+// for the link, so a file called `<script>` or `a&b?.txt` shows and links as
+// itself and never as markup. Dotfiles are left out unless the mount allows them,
+// like the files themselves. Each entry costs one stat (size, date, and what a
+// symlink points at), run side by side on the thread pool.
 
 import fsp from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { stat } from './fs-calls.js';
+
+export interface ListingEntry {
+  name: string;
+  directory: boolean;
+  /** Bytes, for files; null for directories and entries that cannot be read. */
+  size: number | null;
+  /** Modification time in ms since the epoch; null when it cannot be read. */
+  modified: number | null;
+}
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
-/** `urlPath` is the directory's path as the client sees it (already percent-encoded, ending in "/"). */
-export const renderListing = async (realDir: string, urlPath: string, displayPath: string, allowDotfiles: boolean): Promise<string> => {
-  const entries = await fsp.readdir(realDir, { withFileTypes: true });
-  const dirs: string[] = [];
-  const files: string[] = [];
-  const links: string[] = [];
-  for (const entry of entries) {
-    if (!allowDotfiles && entry.name.startsWith('.')) continue;
-    if (entry.isSymbolicLink()) links.push(entry.name);
-    else (entry.isDirectory() ? dirs : files).push(entry.name);
-  }
-  // A symlink is listed as what it points at, so a linked directory gets its slash (no redirect).
-  const targets = await Promise.all(links.map((name) => fsp.stat(realDir + '/' + name).catch(() => null)));
-  links.forEach((name, i) => (targets[i]?.isDirectory() ? dirs : files).push(name));
-  dirs.sort();
-  files.sort();
-  const title = escapeHtml(`Index of ${displayPath}`);
-  let html = `<!doctype html>\n<html><head><meta charset="utf-8"><title>${title}</title></head>\n<body>\n<h1>${title}</h1>\n<ul>\n`;
-  if (displayPath !== '/') html += '<li><a href="../">../</a></li>\n';
-  for (const name of dirs) html += item(urlPath, name + '/', encodeURIComponent(name) + '/');
-  for (const name of files) html += item(urlPath, name, encodeURIComponent(name));
-  return html + '</ul>\n</body></html>\n';
+const byName = (a: ListingEntry, b: ListingEntry): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** The entries of `realDir` a client may see, directories first. */
+export const readListing = async (realDir: string, allowDotfiles: boolean): Promise<ListingEntry[]> => {
+  const names = (await fsp.readdir(realDir)).filter((name) => allowDotfiles || !name.startsWith('.'));
+  // stat follows symlinks: a linked directory is listed as a directory (its link ends in "/", no redirect).
+  const stats = await Promise.all(names.map((name) => stat(realDir + '/' + name).catch((): Stats | null => null)));
+  const entries = names.map((name, i): ListingEntry => {
+    const s = stats[i] ?? null;
+    const directory = s?.isDirectory() ?? false;
+    return { name, directory, size: s === null || directory ? null : s.size, modified: s === null ? null : s.mtimeMs };
+  });
+  return [...entries.filter((e) => e.directory).sort(byName), ...entries.filter((e) => !e.directory).sort(byName)];
 };
 
-const item = (urlPath: string, name: string, href: string): string =>
-  `<li><a href="${escapeHtml(urlPath + href)}">${escapeHtml(name)}</a></li>\n`;
+const hrefOf = (urlPath: string, entry: ListingEntry): string => urlPath + encodeURIComponent(entry.name) + (entry.directory ? '/' : '');
+
+/** `urlPath` is the directory's path as the client sees it (percent-encoded, ending in "/"); `displayPath` is decoded. */
+export const listingHtml = (entries: readonly ListingEntry[], urlPath: string, displayPath: string): string => {
+  const title = escapeHtml(`Index of ${displayPath}`);
+  let html =
+    `<!doctype html>\n<html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
+    `<title>${title}</title>\n<style>body{font-family:system-ui,sans-serif;margin:2em}td{padding:0 1em 0 0}` +
+    `td.size{text-align:right;font-variant-numeric:tabular-nums}</style></head>\n<body>\n<h1>${title}</h1>\n<table>\n`;
+  if (displayPath !== '/') html += '<tr><td><a href="../">../</a></td><td></td><td></td></tr>\n';
+  for (const entry of entries) {
+    const name = entry.name + (entry.directory ? '/' : '');
+    const size = entry.size === null ? '' : String(entry.size);
+    const date = entry.modified === null ? '' : new Date(entry.modified).toISOString().slice(0, 16).replace('T', ' ');
+    html += `<tr><td><a href="${escapeHtml(hrefOf(urlPath, entry))}">${escapeHtml(name)}</a></td><td class="size">${size}</td><td>${date}</td></tr>\n`;
+  }
+  return html + '</table>\n</body></html>\n';
+};
+
+/** The same listing for programs: { path, entries: [{ name, type, href, size, modified }] }. */
+export const listingJson = (entries: readonly ListingEntry[], urlPath: string, displayPath: string): string =>
+  JSON.stringify({
+    path: displayPath,
+    entries: entries.map((e) => ({
+      name: e.name,
+      type: e.directory ? 'directory' : 'file',
+      href: hrefOf(urlPath, e),
+      size: e.size,
+      modified: e.modified === null ? null : new Date(e.modified).toISOString(),
+    })),
+  }) + '\n';

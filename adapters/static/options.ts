@@ -21,8 +21,14 @@ export interface StaticOptions {
   cacheControl?: string;
   /** Serve `file.br` / `file.gz` beside `file` when the client accepts them. Default true. */
   precompressed?: boolean;
-  /** Answer a directory without an index file with an HTML listing. Default false (404). */
+  /** Answer a directory without an index file with a listing (HTML, or JSON when Accept asks). Default false (404). */
   listDirectories?: boolean;
+  /**
+   * Single-page app: a GET or HEAD for a path that is not there, from a client that
+   * accepts HTML, gets this file (true: "index.html" at the root) with 200, as
+   * `serve -s` and nginx's `try_files $uri /index.html` do. Default false.
+   */
+  spa?: boolean | string;
   /** 'deny' (default): any path segment starting with "." is a 403 (except ".well-known"). */
   dotfiles?: 'deny' | 'allow';
   /** Send ETag and honour If-Match / If-None-Match / If-Range with it. Default true. */
@@ -52,11 +58,13 @@ export interface StaticConfig {
   cacheControl: string | null;
   precompressed: boolean;
   listDirectories: boolean;
+  /** The single-page app's fallback file below the root ("/index.html"), or null. */
+  spa: string | null;
   allowDotfiles: boolean;
   etag: boolean;
 }
 
-const KNOWN = new Set(['root', 'index', 'mimeTypes', 'cacheControl', 'precompressed', 'listDirectories', 'dotfiles', 'etag']);
+const KNOWN = new Set(['root', 'index', 'mimeTypes', 'cacheControl', 'precompressed', 'listDirectories', 'spa', 'dotfiles', 'etag']);
 
 const fail = (message: string): never => {
   throw new StaticOptionsError('ERR_STATIC_OPTIONS', `staticApp: ${message}`);
@@ -81,6 +89,7 @@ export const resolveOptions = (options: StaticOptions): StaticConfig => {
     cacheControl: cacheControl(options.cacheControl),
     precompressed: optionalBoolean(options, 'precompressed', true),
     listDirectories: optionalBoolean(options, 'listDirectories', false),
+    spa: spaFile(options.spa),
     allowDotfiles: dotfiles(options.dotfiles),
     etag: optionalBoolean(options, 'etag', true),
   };
@@ -118,6 +127,17 @@ const indexNames = (index: StaticOptions['index']): readonly string[] => {
     }
   }
   return [...(names as string[])];
+};
+
+const spaFile = (value: unknown): string | null => {
+  if (value === undefined || value === false) return null;
+  if (value === true) return '/index.html';
+  const name = typeof value === 'string' ? value.replace(/^\/+/, '') : '';
+  // A path below the root, with no way up: the fallback is served like any file of the mount.
+  if (name === '' || name.split('/').some((s) => s === '' || s === '.' || s === '..') || /[\\\0]/.test(name)) {
+    return fail(`"spa" must be true, false or a file path below the root ("index.html", "app/200.html"), got ${JSON.stringify(value)}`);
+  }
+  return '/' + name;
 };
 
 const mimeTypes = (table: StaticOptions['mimeTypes']): Record<string, string> => {

@@ -3,6 +3,7 @@
 // what nginx's static module does. One request runs as a short pipeline:
 //   method (GET/HEAD; OPTIONS 204; else 405) → path rules (safe-path) →
 //   realpath + stat (resolve-file) → directory: redirect, index, listing →
+//   not found: the single-page app's shell for a client that accepts HTML →
 //   representation (a precompressed sibling if accepted, never for ranges) →
 //   preconditions (304/412) → range (206/416) → open and stream (send-file).
 // Answers that carry no file bytes (304, 412, 416, HEAD) never open the file.
@@ -19,7 +20,10 @@ import { UNSATISFIABLE, ifRangeAllows, parseRange, type ByteRange } from './rang
 import { planByteranges } from './byteranges.js';
 import { CHUNK_BYTES, pipeRange, readExactly } from './send-file.js';
 import { closeSoon, lstat, openForReading } from './fs-calls.js';
-import { renderListing } from './listing.js';
+import { listingHtml, listingJson, readListing } from './listing.js';
+import { acceptsHtml } from './accepts-html.js';
+import { prefersJson } from '../error-page.js';
+import type { Refusal } from './safe-path.js';
 import { ALLOW, sendStatus } from './status.js';
 
 type Fields = Record<string, string>;
@@ -45,19 +49,36 @@ export const staticApp = (options: StaticOptions): App => {
       return sendStatus(res, 405, { allow: ALLOW });
     }
     const name = fileNameOf(env.pathInfo, config.allowDotfiles);
-    if (typeof name === 'number') return sendStatus(res, name);
+    if (typeof name === 'number') return notFound(config, env, res, name);
     return servePath(config, env, res, name);
   };
 };
 
 const servePath = async (config: StaticConfig, env: Env, res: Responder, name: string): Promise<void> => {
   const found = await resolveFile(config, config.root + name);
-  if (typeof found === 'number') return sendStatus(res, found);
+  if (typeof found === 'number') return notFound(config, env, res, found);
   if (found.stats.isDirectory()) return serveDirectory(config, env, res, name, found);
   // FIFOs, sockets and devices are not documents (and opening a FIFO would block).
-  if (!found.stats.isFile()) return sendStatus(res, 404);
+  if (!found.stats.isFile()) return notFound(config, env, res, 404);
   return serveFile(config, env, res, name, found);
 };
+
+/**
+ * A 404 becomes the single-page app's shell (200) for a client that would render
+ * it: the app's router handles the path in the browser. The answer depends on
+ * Accept, so it says so in Vary; a 403 (a dotfile) stays a 403.
+ */
+const notFound = async (config: StaticConfig, env: Env, res: Responder, status: Refusal): Promise<void> => {
+  if (config.spa === null || status !== 404) return sendStatus(res, status);
+  if (!acceptsHtml(env.headers['accept'])) return sendStatus(res, 404, { vary: 'Accept' });
+  const shell = await resolveFile(config, config.root + config.spa);
+  if (typeof shell === 'number' || !shell.stats.isFile()) return sendStatus(res, 404, { vary: 'Accept' });
+  return serveFile(config, env, res, config.spa, shell, true);
+};
+
+/** True for the single-page app's shell, wherever it is served from ("/", "/index.html", a fallback). */
+const isShell = (config: StaticConfig, real: string): boolean =>
+  config.spa !== null && real === (config.realRoot === '/' ? '' : config.realRoot) + config.spa;
 
 const serveDirectory = async (config: StaticConfig, env: Env, res: Responder, name: string, dir: ResolvedFile): Promise<void> => {
   if (!name.endsWith('/')) return redirectToSlash(env, res);
@@ -69,16 +90,24 @@ const serveDirectory = async (config: StaticConfig, env: Env, res: Responder, na
     }
     if (found.stats.isFile()) return serveFile(config, env, res, index, found);
   }
-  if (!config.listDirectories) return sendStatus(res, 404);
+  if (!config.listDirectories) return notFound(config, env, res, 404);
   const urlPath = collapseLeadingSlashes(env.scriptName + env.rawPathInfo);
-  let html: string;
+  let entries;
   try {
-    html = await renderListing(dir.real, urlPath, env.scriptName + env.pathInfo, config.allowDotfiles);
+    entries = await readListing(dir.real, config.allowDotfiles);
   } catch (err) {
     return sendStatus(res, refusalFor(err));
   }
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-  res.end(html);
+  const displayPath = env.scriptName + env.pathInfo;
+  // A listing changes whenever a file does: never cached without asking.
+  const fields = { 'cache-control': 'no-cache', vary: 'Accept' };
+  if (prefersJson(env.headers['accept'])) {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', ...fields });
+    res.end(listingJson(entries, urlPath, displayPath));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', ...fields });
+  res.end(listingHtml(entries, urlPath, displayPath));
 };
 
 /** RFC 9110 §15.4.2: the directory's URL ends in "/", so its relative links resolve inside it. */
@@ -93,7 +122,8 @@ const redirectToSlash = (env: Env, res: Responder): void => {
 const collapseLeadingSlashes = (path: string): string =>
   path.charCodeAt(1) === 47 ? '/' + path.replace(/^\/+/, '') : path;
 
-const serveFile = async (config: StaticConfig, env: Env, res: Responder, name: string, file: ResolvedFile): Promise<void> => {
+/** `fallback`: the file answers for a path that is not there (the single-page app's shell). */
+const serveFile = async (config: StaticConfig, env: Env, res: Responder, name: string, file: ResolvedFile, fallback = false): Promise<void> => {
   const headers = env.headers;
   const isGet = env.method === 'GET';
   // RFC 9110 §14.2: Range is defined for GET only.
@@ -104,8 +134,11 @@ const serveFile = async (config: StaticConfig, env: Env, res: Responder, name: s
   const etag = config.etag ? makeEtag(rep.size, rep.mtimeMs, rep.coding) : null;
   const fields: Fields = { 'last-modified': new Date(rep.mtimeMs).toUTCString() };
   if (etag !== null) fields['etag'] = etag;
-  if (config.cacheControl !== null) fields['cache-control'] = config.cacheControl;
-  if (config.precompressed) fields['vary'] = 'Accept-Encoding';
+  // The shell names the current build's assets: it must be revalidated even when the assets are immutable.
+  if (isShell(config, file.real)) fields['cache-control'] = 'no-cache';
+  else if (config.cacheControl !== null) fields['cache-control'] = config.cacheControl;
+  if (config.precompressed) fields['vary'] = fallback ? 'Accept-Encoding, Accept' : 'Accept-Encoding';
+  else if (fallback) fields['vary'] = 'Accept';
 
   const precondition = evaluatePreconditions(headers, true, etag, lastModifiedSeconds(rep.mtimeMs));
   if (precondition !== PROCEED) {

@@ -86,13 +86,19 @@ test('ALPN offers only http/1.1, even to a client that prefers h2', async (t) =>
   t.is((await conn.get('/')).status, 200);
 });
 
-test('a HTTP request on the TLS port gets no answer and does not hurt the server', async (t) => {
+test('a HTTP request on the TLS port gets nginx\'s 400 in plain text, is closed, and does not hurt the server', async (t) => {
   const cert = a;
   const { server, port } = await startServer(t, { app: whoami, tls: { key: cert.key, cert: cert.cert } });
   const net = await import('node:net');
   const plain = net.connect(port, '127.0.0.1');
   plain.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  const chunks: Buffer[] = [];
+  plain.on('data', (c: Buffer) => chunks.push(c));
   await new Promise((r) => plain.on('close', r));
+  const { responses } = parseResponses(Buffer.concat(chunks), true);
+  t.is(responses.length, 1);
+  t.is(responses[0]!.status, 400);
+  t.is(responses[0]!.body.toString(), 'The plain HTTP request was sent to HTTPS port\n');
   const conn = await connectTls(port);
   t.teardown(() => conn.socket.destroy());
   t.is((await conn.get('/')).status, 200);
