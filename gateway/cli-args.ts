@@ -19,7 +19,9 @@ Options:
       --socket PATH          listen on a Unix socket instead of TCP
   -m, --mount PREFIX=TARGET  mount TARGET at PREFIX (repeatable). TARGET is an app
                              module (./app.mjs, or node:/fetch:/native:./app.mjs
-                             to force its kind), cgi:DIR, static:DIR or proxy:URL
+                             to force its kind), cgi:DIR, static:DIR, proxy:URL,
+                             php:DIR (php-fpm: $PORTICO_PHP_FPM, /run/php/*.sock,
+                             else one started) or fcgi:ADDRESS (unix:/path, host:port)
       --kind node|fetch|native
                              how to wrap app modules (default: detected)
       --tls-cert FILE        serve HTTPS with this certificate (PEM) ...

@@ -42,9 +42,9 @@ export class FastCgiDispatcher {
       idleTimeoutMs: options.idleTimeoutMs,
     });
     this.router = new FrontController(options);
-    this.files = options.staticFiles ? staticApp({ root: options.root }) : null;
+    this.files = options.staticFiles && options.root !== null ? staticApp({ root: options.root }) : null;
     // php-fpm keeps its own environment: none of Portico's is passed (baseEnv is empty).
-    this.meta = { baseEnv: {}, passAuthorization: options.passAuthorization, documentRoot: options.root, env: options.params };
+    this.meta = { baseEnv: {}, passAuthorization: options.passAuthorization, documentRoot: options.root ?? '', env: options.params };
   }
 
   async handle(env: Env, res: Responder, redirects: number): Promise<void> {

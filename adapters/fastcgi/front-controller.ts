@@ -54,6 +54,8 @@ export class FrontController {
     const path = env.pathInfo;
     if (path.indexOf('%2F') !== -1) throw notFound('Encoded slash in the path');
     const segments = path.split('/').map(decodePercent);
+    // No root: the application is the whole mount (fcgiwrap, flup), as cgiApp({ script }) is.
+    if (this.options.root === null) return { kind: 'script', filename: '', scriptName: env.scriptName, pathInfo: segments.join('/'), baseName: '' };
     for (let i = 1; i < segments.length; i++) {
       const segment = segments[i]!;
       // ".well-known" (RFC 8615) is a folder of static files that clients look for by name.
@@ -91,6 +93,6 @@ export class FrontController {
   }
 
   private async root(): Promise<string> {
-    return this.realRoot ?? (this.realRoot = await fs.realpath(this.options.root));
+    return this.realRoot ?? (this.realRoot = await fs.realpath(this.options.root!));
   }
 }

@@ -14,8 +14,9 @@ import { parseAddress, type FastCgiAddress } from './address.js';
 export interface FastCgiOptions {
   /** Where the application listens: "unix:/run/php/php8.2-fpm.sock" or "host:port" (nginx's fastcgi_pass). */
   address: string;
-  /** The document root: SCRIPT_FILENAME is looked up here, static files are served from here. */
-  root: string;
+  /** The document root: SCRIPT_FILENAME is looked up here, static files are served from here.
+   *  Without it every request goes to the application (fcgiwrap, flup): SCRIPT_NAME is the mount, PATH_INFO the rest. */
+  root?: string;
   /** The script of a directory and the front controller (try_files … /index.php). Default "index.php". */
   index?: string;
   /** Send paths that name no file to the index script, as WordPress and Laravel expect. Default true. */
@@ -56,7 +57,7 @@ export interface FastCgiOptions {
 
 export interface ResolvedFastCgiOptions {
   address: FastCgiAddress;
-  root: string;
+  root: string | null;
   index: string;
   frontController: boolean;
   extensions: readonly string[];
@@ -87,7 +88,7 @@ const nonNegative = (name: string, value: number | undefined, fallback: number):
 
 export const resolveOptions = (options: FastCgiOptions): ResolvedFastCgiOptions => {
   if (options === null || typeof options !== 'object') throw new TypeError('fastcgiApp: options must be an object with `address` and `root`');
-  if (typeof options.root !== 'string' || options.root === '') throw new TypeError('fastcgiApp: `root` must be the document root folder');
+  if (options.root !== undefined && (typeof options.root !== 'string' || options.root === '')) throw new TypeError('fastcgiApp: `root` must be the document root folder');
   const index = options.index ?? 'index.php';
   if (typeof index !== 'string' || index === '' || index.includes('/') || index.startsWith('.')) {
     throw new TypeError('fastcgiApp: `index` must be a file name such as "index.php"');
@@ -101,11 +102,11 @@ export const resolveOptions = (options: FastCgiOptions): ResolvedFastCgiOptions 
   }
   return {
     address: parseAddress(options.address),
-    root: resolve(options.root),
+    root: options.root === undefined ? null : resolve(options.root),
     index,
     frontController: options.frontController !== false,
     extensions,
-    staticFiles: options.staticFiles !== false,
+    staticFiles: options.root !== undefined && options.staticFiles !== false,
     params: { ...options.params },
     passAuthorization: options.passAuthorization !== false,
     connectTimeoutMs: nonNegative('connectTimeoutMs', options.connectTimeoutMs, 10_000),

@@ -198,3 +198,25 @@ test('a local redirect (a lone Location path) is served as a GET of that path', 
   t.is(await r.body.text(), 'GET /index.php from=app');
   t.is(fake.requests.length, 2);
 });
+
+test('without a root (fcgi:ADDRESS) every request goes to the application: SCRIPT_NAME is the mount, PATH_INFO the rest', async (t) => {
+  const fake = await startFakeApp((req, reply) => {
+    reply.stdout(`Content-Type: text/plain\r\n\r\n${req.params['SCRIPT_NAME']}|${req.params['PATH_INFO']}|${req.params['QUERY_STRING']}`);
+    reply.end();
+  });
+  t.teardown(() => fake.close());
+  const app = fastcgiApp({ address: fake.address });
+  t.teardown(() => app.close());
+  const { url } = await startServer(t, { mounts: { '/wiki': app }, logger: captureLog() });
+  const r = await request(`${url}/wiki/Some/Page.txt?action=edit`);
+  t.is(await r.body.text(), '/wiki|/Some/Page.txt|action=edit');
+});
+
+test('the CLI targets: fcgi:ADDRESS is checked when parsed, php:DIR must be a folder', async (t) => {
+  const { parseTarget } = await import('../../../gateway/target.js');
+  t.is(parseTarget('fcgi:127.0.0.1:9000', '/', 'mount /').toString(), 'fcgi:127.0.0.1:9000');
+  t.is(parseTarget('fcgi:unix:/run/php/php8.2-fpm.sock', '/', 'mount /').location, 'unix:/run/php/php8.2-fpm.sock');
+  t.throws(() => parseTarget('fcgi:nowhere', '/', 'mount /'), { message: /fcgi: needs an address/ });
+  t.is(parseTarget(`php:${ROOT}`, '/', 'mount /').type, 'php');
+  t.throws(() => parseTarget('php:/no/such/dir', '/', 'mount /'), { message: /no such directory/ });
+});
