@@ -13,6 +13,7 @@
 // minified or zero-parameter native apps need the marker or --kind native.
 // Adapters are imported lazily, so only the ones a configuration uses are loaded.
 
+import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { App } from '../adapters/env.js';
 import type { MountOptions, MountTable } from './router.js';
@@ -89,6 +90,20 @@ export const loadModuleApp = async (file: string, forced: AppKind | undefined, w
   return wrapApp(exported, kind, where);
 };
 
+/** The address of a php-fpm this machine runs: PORTICO_PHP_FPM, else Debian's /run/php/php8.2-fpm.sock (newest first), or null. */
+const findPhpFpmAddress = (): string | null => {
+  const override = process.env['PORTICO_PHP_FPM'];
+  if (override !== undefined && override !== '') return override;
+  let names: string[];
+  try {
+    names = fs.readdirSync('/run/php');
+  } catch {
+    return null;
+  }
+  const socket = names.filter((n) => /^php[\d.]*-fpm\.sock$/.test(n)).sort().reverse()[0];
+  return socket === undefined ? null : `unix:/run/php/${socket}`;
+};
+
 /** The app a target stands for; `kind` is --kind, for modules without a prefix. */
 export const loadTarget = async (target: Target, kind: AppKind | undefined, where: string, options: Record<string, unknown> = {}): Promise<App> => {
   try {
@@ -118,6 +133,18 @@ const BUILDERS: Record<TargetType, (target: Target, kind: AppKind | undefined, w
   proxy: async (target) => {
     const { proxyApp } = await import('../adapters/proxy/index.js');
     return proxyApp({ upstream: target.location });
+  },
+  php: async (target) => {
+    const { fastcgiApp, startPhpFpm } = await import('../adapters/fastcgi/index.js');
+    const running = findPhpFpmAddress();
+    if (running !== null) return fastcgiApp({ address: running, root: target.location });
+    // None running: start one for this mount; it stops when the process exits.
+    const fpm = await startPhpFpm();
+    return fastcgiApp({ address: fpm.address, root: target.location, maxConnections: fpm.children });
+  },
+  fcgi: async (target) => {
+    const { fastcgiApp } = await import('../adapters/fastcgi/index.js');
+    return fastcgiApp({ address: target.location });
   },
 };
 

@@ -1,6 +1,8 @@
 // Mount targets as the CLI and config files spell them: "./app.mjs" (an app
 // module, its kind detected), "node:./app.mjs" / "fetch:…" / "native:…" (kind
-// forced), "cgi:DIR", "static:DIR", "proxy:URL". Each "kind:" is one entry of
+// forced), "cgi:DIR", "static:DIR", "proxy:URL", "php:DIR" (a PHP site through
+// php-fpm: a running one's socket, else one started for it) and "fcgi:ADDRESS"
+// (any FastCGI application, nginx's fastcgi_pass address). Each "kind:" is one entry of
 // TARGET_KINDS, which also writes the --help line that lists them; a new kind
 // is one entry here and one builder in load-app.ts (the Target type makes tsc
 // ask for it). Parsing checks what can be checked before serving (the file or
@@ -13,12 +15,13 @@ import type { App } from '../adapters/env.js';
 import type { MountOptions } from './router.js';
 import { ConfigError } from './config-error.js';
 import { didYouMean } from './did-you-mean.js';
+import { parseAddress } from '../adapters/fastcgi/address.js';
 
 export type AppKind = 'node' | 'fetch' | 'native';
 export const APP_KINDS: readonly AppKind[] = ['node', 'fetch', 'native'];
 
 /** What a target is served by; load-app.ts has one builder per type. */
-export type TargetType = 'module' | 'cgi' | 'static' | 'proxy';
+export type TargetType = 'module' | 'cgi' | 'static' | 'proxy' | 'php' | 'fcgi';
 
 export class Target {
   constructor(
@@ -65,6 +68,15 @@ const httpUrl = (rest: string, _base: string, label: string): Target => {
   return new Target('proxy', rest);
 };
 
+const fastcgiAddress = (rest: string, _base: string, label: string): Target => {
+  try {
+    parseAddress(rest);
+  } catch {
+    throw new ConfigError(`${label}: fcgi: needs an address, "unix:/path" or "host:port", got ${JSON.stringify(rest)}`);
+  }
+  return new Target('fcgi', rest);
+};
+
 const forcedModule = (kind: AppKind) => (rest: string, base: string, label: string): Target =>
   new Target('module', existing(path.resolve(base, rest), label, false), kind);
 
@@ -84,6 +96,8 @@ export const TARGET_KINDS: Record<string, TargetKind> = {
   cgi: { syntax: 'DIR', help: 'CGI programs in DIR', parse: directory('cgi') },
   static: { syntax: 'DIR', help: 'static files in DIR', parse: directory('static') },
   proxy: { syntax: 'URL', help: 'a reverse proxy to an http(s) upstream', parse: httpUrl },
+  php: { syntax: 'DIR', help: 'a PHP site in DIR through php-fpm ($PORTICO_PHP_FPM, /run/php/*.sock, else one started)', parse: directory('php') },
+  fcgi: { syntax: 'ADDRESS', help: 'a FastCGI app at unix:/path or host:port', parse: fastcgiAddress },
 };
 
 /** The TARGET forms for --help: "cgi:DIR, static:DIR, proxy:URL". */

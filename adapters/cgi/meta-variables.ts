@@ -7,6 +7,8 @@
 // anything but letters, digits and "-" are dropped (so `X_Foo` cannot pose as
 // `X-Foo`), and credentials are withheld unless the mount opts in (Apache's
 // CGIPassAuth). The configured `env` is applied last and wins over everything.
+// The FastCGI adapter sends these same variables as its params (its options
+// have the same four fields), so both gateways describe a request alike.
 
 import type { Env } from '../env.js';
 import type { ResolvedOptions } from './options.js';
@@ -47,7 +49,15 @@ export interface BodyShape {
   spooled: boolean;
 }
 
-export const metaVariables = (env: Env, target: ScriptTarget, body: BodyShape, options: ResolvedOptions): Record<string, string> => {
+/** What the variables depend on besides the request: the part of the options they read. */
+export type MetaVariableOptions = Pick<ResolvedOptions, 'baseEnv' | 'passAuthorization' | 'documentRoot' | 'env'>;
+
+export const metaVariables = (
+  env: Env,
+  target: Pick<ScriptTarget, 'filename' | 'scriptName' | 'pathInfo'>,
+  body: BodyShape,
+  options: MetaVariableOptions,
+): Record<string, string> => {
   const vars: Record<string, string> = { ...options.baseEnv };
   const headers = env.headers;
   for (const field in headers) {

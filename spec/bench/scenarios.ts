@@ -100,6 +100,16 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
+    id: 'php',
+    title: '5b. PHP hello.php through php-fpm (4 workers), 8 connections',
+    cells: all([S.PORTICO_PHP, S.NGINX_PHP], { kind: 'wrk', wrk: { path: '/hello.php', connections: 8 }, expect: { status: 200, bytes: 14 } }),
+  },
+  {
+    id: 'php-64k',
+    title: '5c. PHP 64 KiB output through php-fpm (4 workers), 8 connections',
+    cells: all([S.PORTICO_PHP, S.NGINX_PHP], { kind: 'wrk', wrk: { path: '/out64k.php', connections: 8 }, expect: { status: 200, bytes: 64 * 1024 } }),
+  },
+  {
     id: 'static',
     title: '6a. static file, 1 MiB, 8 connections',
     cells: all([S.PORTICO_STATIC, S.EXPRESS_STATIC], { kind: 'wrk', wrk: { path: '/static/file-1m.bin', connections: 8 }, expect: { status: 200, bytes: MiB } }),

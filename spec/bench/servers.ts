@@ -21,7 +21,11 @@ export const PORTICO_EXPRESS4 = nodeServer('portico node + Express 4', 'portico-
 export const PORTICO_EXPRESS5 = nodeServer('portico node + Express 5', 'portico-express.mjs', true, '5');
 export const PORTICO_CGI = nodeServer('portico cgi', 'portico-cgi.mjs', true);
 export const PORTICO_STATIC = nodeServer('portico static', 'portico-static.mjs', true);
+/** fastcgiApp in front of a php-fpm pool of 4 (spec/bench/servers/php-pool.mjs). */
+export const PORTICO_PHP = nodeServer('portico fastcgi + php-fpm', 'portico-php.mjs', true);
 
+/** nginx (one worker, fastcgi_keep_conn) in front of the same php-fpm pool. */
+export const NGINX_PHP = nodeServer('nginx + php-fpm', 'nginx-php.mjs', false);
 export const NODE_HTTP = nodeServer('node:http (bare handler)', 'node-http.mjs', false);
 export const HONO = nodeServer('@hono/node-server', 'hono-node.mjs', false);
 export const EXPRESS4 = nodeServer('node:http + Express 4', 'express-node-http.mjs', false, '4');

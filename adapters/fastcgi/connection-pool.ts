@@ -1,0 +1,146 @@
+// A bounded pool of connections to one FastCGI address, kept open with
+// FCGI_KEEP_CONN (spec §5.1) so a request does not pay for a connect. At most
+// `max` connections exist at once: each holds a php-fpm child for as long as it
+// is open, so `max` must not exceed the pool's pm.max_children (more would sit
+// in php-fpm's accept queue behind idle connections of ours). A request takes
+// an idle connection (most recently used first, so the others can time out),
+// else opens one under the cap, else waits in FIFO order, bounded in number and
+// time (503 past either). Idle connections close after `idleTimeoutMs`.
+
+import net from 'node:net';
+import type { FastCgiAddress } from './address.js';
+import { FastCgiConnection } from './connection.js';
+import { FastCgiError } from './fastcgi-error.js';
+
+export interface PoolLimits {
+  max: number;
+  maxQueued: number;
+  queueTimeoutMs: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+interface Waiter {
+  grant: (connection: FastCgiConnection | null, err?: Error) => void;
+}
+
+export class ConnectionPool {
+  private readonly idle: FastCgiConnection[] = [];
+  private readonly waiters: Waiter[] = [];
+  /** Connections open or opening. */
+  private count = 0;
+  private closed = false;
+
+  constructor(
+    readonly address: FastCgiAddress,
+    private readonly limits: PoolLimits,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  get idleCount(): number {
+    return this.idle.length;
+  }
+
+  /** A connection for one request; rejects with FastCgiError (connect failure 502, timeout 504, queue full 503). */
+  async acquire(signal: AbortSignal): Promise<FastCgiConnection> {
+    for (let c = this.idle.pop(); c !== undefined; c = this.idle.pop()) {
+      if (c.idleTimer !== null) clearTimeout(c.idleTimer);
+      c.idleTimer = null;
+      if (c.reusable) return c;
+    }
+    if (this.count < this.limits.max) return this.open();
+    return this.wait(signal);
+  }
+
+  /** Gives a connection back after a request: to a waiter, to the idle list, or closed. */
+  release(connection: FastCgiConnection, reusable: boolean): void {
+    connection.finish();
+    if (!reusable || !connection.reusable || this.closed) {
+      connection.destroy();
+      return;
+    }
+    const waiter = this.waiters.shift();
+    if (waiter !== undefined) return waiter.grant(connection);
+    connection.idleTimer = setTimeout(() => connection.destroy(), this.limits.idleTimeoutMs);
+    connection.idleTimer.unref();
+    this.idle.push(connection);
+  }
+
+  /** Closes the idle connections; busy ones close when their request is done. */
+  close(): void {
+    this.closed = true;
+    for (const c of this.idle.splice(0)) c.destroy();
+    for (const w of this.waiters.splice(0)) w.grant(null, new FastCgiError('ERR_FCGI_BUSY', 'The FastCGI pool is closed'));
+  }
+
+  private open(): Promise<FastCgiConnection> {
+    this.count++;
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(this.address.connect);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        settle(new FastCgiError('ERR_FCGI_CONNECT_TIMEOUT', `Cannot connect to FastCGI at ${this.address.label} within ${this.limits.connectTimeoutMs} ms`));
+      }, this.limits.connectTimeoutMs);
+      let done = false;
+      const settle = (err: Error | null): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        socket.off('error', onError);
+        if (err !== null) {
+          this.gone();
+          return reject(err);
+        }
+        resolve(new FastCgiConnection(socket, (c) => this.forget(c)));
+      };
+      const onError = (err: NodeJS.ErrnoException): void =>
+        settle(new FastCgiError('ERR_FCGI_CONNECT', `Cannot connect to FastCGI at ${this.address.label}: ${err.code ?? err.message}`));
+      socket.once('error', onError);
+      socket.once('connect', () => settle(null));
+    });
+  }
+
+  private wait(signal: AbortSignal): Promise<FastCgiConnection> {
+    if (this.waiters.length >= this.limits.maxQueued || signal.aborted) {
+      return Promise.reject(new FastCgiError('ERR_FCGI_BUSY', `All ${this.limits.max} FastCGI connections to ${this.address.label} are busy`));
+    }
+    return new Promise((resolve, reject) => {
+      const leave = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', leave);
+        const i = this.waiters.indexOf(waiter);
+        if (i !== -1) this.waiters.splice(i, 1);
+        reject(new FastCgiError('ERR_FCGI_BUSY', `No FastCGI connection to ${this.address.label} came free within ${this.limits.queueTimeoutMs} ms`));
+      };
+      const waiter: Waiter = {
+        grant: (connection, err) => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', leave);
+          if (connection !== null) resolve(connection);
+          else if (err !== undefined) reject(err);
+          else this.open().then(resolve, reject);
+        },
+      };
+      const timer = setTimeout(leave, this.limits.queueTimeoutMs);
+      signal.addEventListener('abort', leave, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** A connection died (closed by either side): its slot goes to the first waiter, who opens a new one. */
+  private forget(connection: FastCgiConnection): void {
+    const i = this.idle.indexOf(connection);
+    if (i !== -1) this.idle.splice(i, 1);
+    this.gone();
+  }
+
+  private gone(): void {
+    this.count--;
+    const waiter = this.closed ? undefined : this.waiters.shift();
+    // The freed slot goes to the waiter, whose open() counts it again.
+    if (waiter !== undefined) waiter.grant(null);
+  }
+}

@@ -1,0 +1,16 @@
+// The adapter's own answers (403, 404, 413, 502, 503, 504) go through the
+// server's error pages (adapters/error-page.ts), so the user's pages and
+// Accept: application/json apply to them as to the router's 404. Written only
+// while nothing else was sent; once the head is out, a failure cuts the
+// connection instead (the caller's job).
+
+import type { Env, Responder } from '../env.js';
+import { errorAnswer } from '../error-page.js';
+
+export const sendError = (env: Env, res: Responder, status: number, message: string, code?: string, headers?: Record<string, string>): void => {
+  if (res.headersSent || res.ended || res.aborted) return;
+  const answer = errorAnswer(env, { status, message, ...(code === undefined ? {} : { code }), ...(headers === undefined ? {} : { headers }) });
+  res.writeHead(answer.status, { 'cache-control': 'no-store', ...answer.headers });
+  const body = answer.body;
+  res.end(typeof body === 'string' || body instanceof Uint8Array ? body : undefined);
+};

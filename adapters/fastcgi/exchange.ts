@@ -1,0 +1,354 @@
+// One request over one FastCGI connection (spec §3.5, §6.2): BEGIN_REQUEST
+// with FCGI_KEEP_CONN, the params, then the body as STDIN records, each stream
+// closed by an empty record. The application answers with STDOUT (a CGI
+// header block, then the body: parsed and interpreted by the CGI adapter's own
+// modules), STDERR (to the error log, line by line) and END_REQUEST.
+// Backpressure runs both ways: a full socket to the application pauses the
+// request body, and a client that is behind pauses the application's socket,
+// so php-fpm blocks in write() and nothing piles up here. A client that leaves
+// gets FCGI_ABORT_REQUEST (§5.4); the rest of the answer is drained so the
+// connection can be reused, or it is closed after a grace period. The read
+// timeout (nginx's fastcgi_read_timeout) runs while we wait for the
+// application, not while the client is behind.
+
+import type { FileHandle } from 'node:fs/promises';
+import type { BodyStream, Env, Responder } from '../env.js';
+import { CgiHeaderParser } from '../cgi/header-parser.js';
+import { interpretHead } from '../cgi/cgi-response.js';
+import { CgiError } from '../cgi/cgi-error.js';
+import type { StderrLog } from '../cgi/stderr-log.js';
+import type { FastCgiConnection, RecordSink } from './connection.js';
+import type { RecordEvent } from './record-parser.js';
+import { ProtocolStatus, RecordType, abortRequest, beginRequest, encodePairs, streamRecords } from './protocol.js';
+import { FastCgiError, type FastCgiErrorCode } from './fastcgi-error.js';
+import { sendError } from './error-reply.js';
+
+export type FastCgiInput =
+  | { kind: 'none' }
+  | { kind: 'buffer'; buffer: Buffer }
+  | { kind: 'file'; file: FileHandle; length: number }
+  | { kind: 'stream'; body: BodyStream };
+
+export interface ExchangeOptions {
+  readTimeoutMs: number;
+  maxHeaderBytes: number;
+  abortGraceMs: number;
+}
+
+export interface ExchangeRequest {
+  env: Env;
+  res: Responder;
+  connection: FastCgiConnection;
+  params: Record<string, string>;
+  input: FastCgiInput;
+  stderr: StderrLog;
+  options: ExchangeOptions;
+  log: (message: string, fields: Record<string, unknown>) => void;
+  /** The connection was kept from an earlier request and the input can be sent again. */
+  retryable: boolean;
+}
+
+export interface ExchangeResult {
+  /** A local redirect the answer asked for (RFC 3875 §6.2.2), else null. */
+  location: string | null;
+  /** The connection may carry another request. */
+  reusable: boolean;
+  /** A kept connection was closed before any answer: nothing was sent, try a new one. */
+  retry: boolean;
+}
+
+const enum Phase {
+  Head,
+  RedirectPending,
+  Body,
+  /** The answer is settled (sent, failed or abandoned); what still comes is drained. */
+  Draining,
+  Done,
+}
+
+const FILE_CHUNK = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+export const runExchange = (request: ExchangeRequest): Promise<ExchangeResult> =>
+  new Promise((resolve) => new Exchange(request, resolve).start());
+
+class Exchange implements RecordSink {
+  private phase = Phase.Head;
+  private readonly parser: CgiHeaderParser;
+  private redirect: string | null = null;
+  private requestId = 0;
+  private stdinDone = false;
+  private received = false;
+  private retry = false;
+  private paused = false;
+  private timer: NodeJS.Timeout | null = null;
+  private graceTimer: NodeJS.Timeout | null = null;
+  private readonly onSocketDrain = (): void => this.request.input.kind === 'stream' ? this.request.input.body.resume() : undefined;
+  private readonly onClientGone = (): void => this.clientGone();
+
+  constructor(
+    private readonly request: ExchangeRequest,
+    private readonly resolve: (result: ExchangeResult) => void,
+  ) {
+    this.parser = new CgiHeaderParser(request.options.maxHeaderBytes);
+  }
+
+  start(): void {
+    const { connection, params, input, res } = this.request;
+    const id = (this.requestId = connection.begin(this));
+    const parts = [beginRequest(id, true), ...streamRecords(RecordType.Params, id, encodePairs(params)), ...streamRecords(RecordType.Params, id, EMPTY)];
+    if (input.kind === 'none' || input.kind === 'buffer') {
+      if (input.kind === 'buffer') parts.push(...streamRecords(RecordType.Stdin, id, input.buffer));
+      parts.push(...streamRecords(RecordType.Stdin, id, EMPTY));
+      this.stdinDone = true;
+    }
+    connection.socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    if (this.request.options.readTimeoutMs > 0) this.timer = setTimeout(() => this.onTimeout(), this.request.options.readTimeoutMs);
+    res.signal.addEventListener('abort', this.onClientGone, { once: true });
+    if (input.kind === 'stream') this.feedStream(input.body);
+    else if (input.kind === 'file') void this.feedFile(input.file, input.length);
+  }
+
+  // ---- the request body ----
+
+  private feedStream(body: BodyStream): void {
+    const socket = this.request.connection.socket;
+    socket.on('drain', this.onSocketDrain);
+    body.flow({
+      data: (chunk) => {
+        if (this.phase >= Phase.Draining || this.request.connection.dead) return true;
+        this.timer?.refresh();
+        return socket.write(Buffer.concat(streamRecords(RecordType.Stdin, this.requestId, chunk)));
+      },
+      end: (err) => {
+        if (this.phase >= Phase.Draining || this.request.connection.dead) return;
+        if (err !== undefined) return this.bodyFailed(err);
+        socket.write(Buffer.concat(streamRecords(RecordType.Stdin, this.requestId, EMPTY)));
+        this.stdinDone = true;
+      },
+    });
+  }
+
+  private async feedFile(file: FileHandle, length: number): Promise<void> {
+    const socket = this.request.connection.socket;
+    try {
+      for (let at = 0; at < length; ) {
+        if (this.phase >= Phase.Draining || this.request.connection.dead) return;
+        const buffer = Buffer.allocUnsafe(Math.min(FILE_CHUNK, length - at));
+        const { bytesRead } = await file.read(buffer, 0, buffer.length, at);
+        if (bytesRead === 0) throw new Error('The spooled request body is shorter than recorded');
+        at += bytesRead;
+        this.timer?.refresh();
+        if (!socket.write(Buffer.concat(streamRecords(RecordType.Stdin, this.requestId, buffer.subarray(0, bytesRead))))) {
+          await new Promise<void>((r) => {
+            socket.once('drain', r);
+            socket.once('close', r);
+          });
+        }
+      }
+      if (this.phase >= Phase.Draining || this.request.connection.dead) return;
+      socket.write(Buffer.concat(streamRecords(RecordType.Stdin, this.requestId, EMPTY)));
+      this.stdinDone = true;
+    } catch (err) {
+      this.bodyFailed(err as Error);
+    }
+  }
+
+  private bodyFailed(err: Error): void {
+    const status = (err as { status?: unknown }).status;
+    if (!this.request.res.aborted) {
+      this.request.log('request body failed', { cause: err });
+      sendError(this.request.env, this.request.res, typeof status === 'number' && status >= 400 ? status : 400, 'The request body could not be read');
+    }
+    // The application waits for the rest of STDIN: the connection cannot be reused.
+    this.finish(false);
+  }
+
+  // ---- records ----
+
+  record(event: RecordEvent): void {
+    this.received = true;
+    this.timer?.refresh();
+    switch (event.type) {
+      case 'stdout':
+        return this.onStdout(event.data);
+      case 'stderr':
+        return this.request.stderr.push(event.data);
+      case 'end-request':
+        return this.onEndRequest(event.protocolStatus);
+      default:
+        return;
+    }
+  }
+
+  closed(err: Error): void {
+    if (this.phase === Phase.Done) return;
+    if (this.phase === Phase.Draining) return this.finish(false);
+    if (!this.received && this.request.retryable && !this.request.res.headersSent) {
+      // php-fpm closes a kept connection when its child is recycled (pm.max_requests): a race, not a failure.
+      this.retry = true;
+      return this.finish(false);
+    }
+    this.request.log('FastCGI connection closed before the end of the answer', { code: 'ERR_FCGI_CLOSED', reason: err.message });
+    this.fail('ERR_FCGI_CLOSED', 'The application closed the connection before it answered');
+  }
+
+  private onStdout(chunk: Buffer): void {
+    switch (this.phase) {
+      case Phase.Head:
+        return this.onHeadBytes(chunk);
+      case Phase.RedirectPending:
+        // A body follows the Location: a document after all, a client redirect (RFC 3875 §6.2.4).
+        this.startDocument(302, undefined, [['Location', this.redirect!]]);
+        this.redirect = null;
+        return this.writeBody(chunk);
+      case Phase.Body:
+        return this.writeBody(chunk);
+      default:
+        return;
+    }
+  }
+
+  private onHeadBytes(chunk: Buffer): void {
+    let answer;
+    let rest: Buffer;
+    try {
+      const head = this.parser.push(chunk);
+      if (head === null) return;
+      rest = head.rest;
+      answer = interpretHead(head.fields);
+    } catch (err) {
+      const reason = err instanceof CgiError ? err.message : String(err);
+      this.request.log('bad header block from the FastCGI application', { code: 'ERR_FCGI_BAD_HEADERS', reason });
+      return this.fail('ERR_FCGI_BAD_HEADERS', 'The application sent an invalid answer');
+    }
+    if (answer.kind === 'local-redirect') {
+      if (rest.length === 0) {
+        this.phase = Phase.RedirectPending;
+        this.redirect = answer.location;
+        return;
+      }
+      this.startDocument(302, undefined, [['Location', answer.location]]);
+    } else {
+      this.startDocument(answer.status, answer.reason, answer.headers);
+    }
+    if (rest.length > 0) this.writeBody(rest);
+  }
+
+  private startDocument(status: number, reason: string | undefined, headers: Array<[string, string]>): void {
+    try {
+      this.request.res.writeHead(status, headers, reason === undefined ? undefined : { reason });
+    } catch (err) {
+      this.request.log('bad header block from the FastCGI application', { code: 'ERR_FCGI_BAD_HEADERS', reason: (err as Error).message });
+      return this.fail('ERR_FCGI_BAD_HEADERS', 'The application sent an invalid answer');
+    }
+    this.phase = Phase.Body;
+  }
+
+  private writeBody(chunk: Buffer): void {
+    if (this.phase !== Phase.Body) return;
+    const res = this.request.res;
+    let ok: boolean;
+    try {
+      ok = res.write(chunk);
+    } catch (err) {
+      // More than the Content-Length the application declared: the engine cut the connection.
+      this.request.log('response failed', { cause: err });
+      return this.abandon();
+    }
+    if (ok || this.paused) return;
+    if (res.aborted) return this.clientGone();
+    this.paused = true;
+    this.request.connection.socket.pause();
+    res.onDrain(() => this.onDrain());
+  }
+
+  private onDrain(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.timer?.refresh();
+    this.request.connection.socket.resume();
+  }
+
+  private onEndRequest(protocolStatus: number): void {
+    const { res } = this.request;
+    if (protocolStatus !== ProtocolStatus.RequestComplete && this.phase === Phase.Head) {
+      const overloaded = protocolStatus === ProtocolStatus.Overloaded;
+      this.request.log('the FastCGI application refused the request', { code: overloaded ? 'ERR_FCGI_OVERLOADED' : 'ERR_FCGI_PROTOCOL', protocolStatus });
+      sendError(this.request.env, res, overloaded ? 503 : 502, 'The application refused the request', overloaded ? 'ERR_FCGI_OVERLOADED' : 'ERR_FCGI_PROTOCOL');
+    } else if (this.phase === Phase.Head) {
+      this.request.log('the FastCGI application ended without a complete header block', {
+        code: 'ERR_FCGI_NO_HEADERS',
+        reason: this.parser.started ? 'incomplete header block' : 'no output',
+      });
+      sendError(this.request.env, res, 502, 'The application sent no answer', 'ERR_FCGI_NO_HEADERS');
+    } else if (this.phase === Phase.Body) {
+      try {
+        res.end();
+      } catch (err) {
+        // Less than the declared Content-Length: the engine cut the connection.
+        this.request.log('response failed', { cause: err });
+      }
+    }
+    this.request.stderr.end();
+    // php-fpm answered before it took all of STDIN: what is left would be read as the next request.
+    this.finish(this.stdinDone);
+  }
+
+  // ---- failures and the end ----
+
+  private fail(code: FastCgiErrorCode, message: string): void {
+    const res = this.request.res;
+    const err = new FastCgiError(code, message);
+    if (res.headersSent) res.abort(err);
+    else sendError(this.request.env, res, err.status, message, code);
+    this.finish(false);
+  }
+
+  private onTimeout(): void {
+    if (this.paused) {
+      // Waiting for the client, not for the application: the engine's send timeout covers that.
+      this.timer!.refresh();
+      return;
+    }
+    const timeoutMs = this.request.options.readTimeoutMs;
+    this.request.log('the FastCGI application timed out', { code: 'ERR_FCGI_TIMEOUT', timeoutMs });
+    this.fail('ERR_FCGI_TIMEOUT', `The application did not answer within ${timeoutMs} ms`);
+  }
+
+  private clientGone(): void {
+    if (this.phase >= Phase.Draining) return;
+    this.abandon();
+  }
+
+  /** Stops answering: FCGI_ABORT_REQUEST, then the rest of the answer is drained until END_REQUEST or the grace period ends. */
+  private abandon(): void {
+    this.phase = Phase.Draining;
+    if (this.timer !== null) clearTimeout(this.timer);
+    const { connection } = this.request;
+    if (!this.stdinDone || connection.dead) return this.finish(false);
+    connection.socket.write(abortRequest(this.requestId));
+    if (this.paused) {
+      this.paused = false;
+      connection.socket.resume();
+    }
+    this.graceTimer = setTimeout(() => this.finish(false), this.request.options.abortGraceMs);
+  }
+
+  private finish(reusable: boolean): void {
+    if (this.phase === Phase.Done) return;
+    const wasRedirect = this.phase === Phase.RedirectPending;
+    this.phase = Phase.Done;
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.graceTimer !== null) clearTimeout(this.graceTimer);
+    const { connection, res } = this.request;
+    res.signal.removeEventListener('abort', this.onClientGone);
+    connection.socket.off('drain', this.onSocketDrain);
+    if (this.paused) {
+      this.paused = false;
+      connection.socket.resume();
+    }
+    this.request.stderr.end();
+    this.resolve({ location: wasRedirect ? this.redirect : null, reusable, retry: this.retry });
+  }
+}

@@ -1,0 +1,139 @@
+// FastCGI 1.0 records, as the specification (Open Market, 1996) lays them out,
+// encoded without I/O. A record is an 8-byte header (version, type, request id,
+// content length, padding length, reserved; §3.3) followed by its content and
+// padding. Content is at most 65535 bytes, so long streams are cut into several
+// records; padding rounds each record to 8 bytes, as the spec recommends (§3.3)
+// and php-fpm and nginx do. Name-value pairs (§3.4) carry lengths of one byte
+// below 128 and four bytes (high bit set) otherwise. A stream ends with an empty
+// record of its type (§3.3).
+
+export const FCGI_VERSION_1 = 1;
+export const HEADER_LEN = 8;
+export const MAX_CONTENT = 0xffff;
+
+/** Record types (§8). */
+export const enum RecordType {
+  BeginRequest = 1,
+  AbortRequest = 2,
+  EndRequest = 3,
+  Params = 4,
+  Stdin = 5,
+  Stdout = 6,
+  Stderr = 7,
+  Data = 8,
+  GetValues = 9,
+  GetValuesResult = 10,
+  UnknownType = 11,
+}
+
+/** Roles (§6) and the BEGIN_REQUEST flag (§5.1). */
+export const FCGI_RESPONDER = 1;
+export const FCGI_KEEP_CONN = 1;
+
+/** END_REQUEST protocol status (§5.5). */
+export const enum ProtocolStatus {
+  RequestComplete = 0,
+  CantMultiplexConn = 1,
+  Overloaded = 2,
+  UnknownRole = 3,
+}
+
+const paddingFor = (length: number): number => (8 - (length & 7)) & 7;
+const ZEROS = Buffer.alloc(8);
+
+const header = (type: RecordType, requestId: number, contentLength: number, paddingLength: number): Buffer => {
+  const h = Buffer.allocUnsafe(HEADER_LEN);
+  h[0] = FCGI_VERSION_1;
+  h[1] = type;
+  h.writeUInt16BE(requestId, 2);
+  h.writeUInt16BE(contentLength, 4);
+  h[6] = paddingLength;
+  h[7] = 0;
+  return h;
+};
+
+/** One record around `content` (at most MAX_CONTENT bytes), padded to 8 bytes, as buffers to write in order. */
+export const recordParts = (type: RecordType, requestId: number, content: Uint8Array): Buffer[] => {
+  if (content.length > MAX_CONTENT) throw new RangeError(`FastCGI record content of ${content.length} bytes`);
+  const pad = paddingFor(content.length);
+  const parts = [header(type, requestId, content.length, pad)];
+  if (content.length > 0) parts.push(Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.length));
+  if (pad > 0) parts.push(ZEROS.subarray(0, pad));
+  return parts;
+};
+
+/** The records of a stream chunk (STDIN, PARAMS): cut at MAX_CONTENT; an empty chunk is the end of the stream. */
+export const streamRecords = (type: RecordType, requestId: number, data: Uint8Array): Buffer[] => {
+  if (data.length === 0) return recordParts(type, requestId, data);
+  const parts: Buffer[] = [];
+  for (let at = 0; at < data.length; at += MAX_CONTENT) {
+    parts.push(...recordParts(type, requestId, data.subarray(at, Math.min(at + MAX_CONTENT, data.length))));
+  }
+  return parts;
+};
+
+/** FCGI_BEGIN_REQUEST (§5.1): the role and flags, then 5 reserved bytes. */
+export const beginRequest = (requestId: number, keepConn: boolean): Buffer => {
+  const body = Buffer.alloc(8);
+  body.writeUInt16BE(FCGI_RESPONDER, 0);
+  body[2] = keepConn ? FCGI_KEEP_CONN : 0;
+  return Buffer.concat(recordParts(RecordType.BeginRequest, requestId, body));
+};
+
+/** FCGI_ABORT_REQUEST (§5.4): no content. */
+export const abortRequest = (requestId: number): Buffer => Buffer.concat(recordParts(RecordType.AbortRequest, requestId, Buffer.alloc(0)));
+
+const lengthBytes = (n: number): number => (n < 128 ? 1 : 4);
+
+const writeLength = (buf: Buffer, at: number, n: number): number => {
+  if (n < 128) {
+    buf[at] = n;
+    return at + 1;
+  }
+  if (n > 0x7fffffff) throw new RangeError('FastCGI name or value longer than 2^31-1 bytes');
+  buf.writeUInt32BE((n | 0x80000000) >>> 0, at);
+  return at + 4;
+};
+
+/** Name-value pairs (§3.4), one after the other; names and values are bytes (latin1 keeps them one-to-one). */
+export const encodePairs = (pairs: Readonly<Record<string, string>>): Buffer => {
+  const entries: Array<[Buffer, Buffer]> = [];
+  let size = 0;
+  for (const name in pairs) {
+    const n = Buffer.from(name, 'latin1');
+    const v = Buffer.from(pairs[name]!, 'latin1');
+    entries.push([n, v]);
+    size += lengthBytes(n.length) + lengthBytes(v.length) + n.length + v.length;
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const [n, v] of entries) {
+    at = writeLength(out, at, n.length);
+    at = writeLength(out, at, v.length);
+    at += n.copy(out, at);
+    at += v.copy(out, at);
+  }
+  return out;
+};
+
+/** Decodes name-value pairs (§3.4); throws on a truncated pair. */
+export const decodePairs = (data: Buffer): Array<[string, string]> => {
+  const pairs: Array<[string, string]> = [];
+  let at = 0;
+  const readLength = (): number => {
+    if (at >= data.length) throw new RangeError('Truncated FastCGI name-value pair');
+    if (data[at]! < 128) return data[at++]!;
+    if (at + 4 > data.length) throw new RangeError('Truncated FastCGI name-value pair');
+    const n = data.readUInt32BE(at) & 0x7fffffff;
+    at += 4;
+    return n;
+  };
+  while (at < data.length) {
+    const nl = readLength();
+    const vl = readLength();
+    if (at + nl + vl > data.length) throw new RangeError('Truncated FastCGI name-value pair');
+    pairs.push([data.toString('latin1', at, at + nl), data.toString('latin1', at + nl, at + nl + vl)]);
+    at += nl + vl;
+  }
+  return pairs;
+};
