@@ -63,7 +63,7 @@ test('--config unknown key, nothing close', failsWith, async () => ['--config', 
 test('mistyped flag', failsWith, ['--prot', '8080'], /unknown option --prot, did you mean --port\? \(see portico --help\)$/);
 test('abbreviated flag', failsWith, ['--work', '2'], /unknown option --work, did you mean --workers\?/);
 test('mistyped target kind', failsWith, ['--mount', '/=stati:./site'], /--mount\["\/"\]: unknown kind "stati" in "stati:\.\/site", did you mean "static"\?$/);
-test('unknown target kind, nothing close', failsWith, ['wsgi:./app.py'], /MODULE: unknown kind "wsgi" in "wsgi:\.\/app\.py" \(known: node, fetch, native, cgi, static, proxy\)$/);
+test('unknown target kind, nothing close', failsWith, ['wsgi:./app.py'], /MODULE: unknown kind "wsgi" in "wsgi:\.\/app\.py" \(known: node, fetch, native, cgi, static, proxy, php, fcgi\)$/);
 test('mistyped --kind', failsWith, ['--kind', 'fecth', `${FIX}/native.mjs`], /--kind must be one of node, fetch, native, got "fecth", did you mean "fetch"\?$/);
 test('--config wrong type', failsWith, ['--config', `${FIX}/bad-config.mjs`], /bad-config\.mjs: "port" must be an integer from 0 to 65535, got "eighty"/);
 test('--config unknown nested key', failsWith, async () => ['--config', write('limits.json', '{ "limits": { "maxHeaderByte": 10 } }')], /limits\.json: "limits": unknown key "maxHeaderByte"/);

@@ -190,7 +190,8 @@ curlTest('curl -L follows the redirect to the HTTPS app', async (t) => {
 });
 
 test('redirectHttp without TLS (and no httpsPort) is refused; a busy redirect port fails listen and frees the main one', async (t) => {
-  t.throws(() => serve({ port: 0, app: whoami, redirectHttp: 0 }) as unknown as void, { message: /redirectHttp: needs tls/ });
+  // serve() is async since it validates its options: the refusal is a rejection.
+  await t.throwsAsync(serve({ port: 0, app: whoami, redirectHttp: 0 }), { message: /redirectHttp: needs tls/ });
   const blocker = net.createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   t.teardown(() => blocker.close());
