@@ -19,7 +19,7 @@ export const mounts = {
   '/inspect': inspect,
   '/express': express,
   '/koa': koa,
-  '/hono': fetchApp(hono, { stripPrefix: true }),
+  '/hono': fetchApp(hono),
   '/fetch': fetchApp(fetchHandler),
   '/cgi-bin': cgiApp({ root: fileURLToPath(new URL('./cgi-bin', import.meta.url)) }),
   '/': staticApp({ root: fileURLToPath(new URL('./public', import.meta.url)) }),

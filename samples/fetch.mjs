@@ -1,6 +1,6 @@
 // A plain Fetch handler, `(request, info) => Response`, as Deno.serve or a
-// Worker would take it. It sees the full URL (the mount prefix included) and
-// strips info.scriptName itself. /sse streams Server-Sent Events, one per
+// Worker would take it. It routes on the URL as if it lived at "/": Portico
+// leaves the mount prefix out (info.scriptName has it). /sse streams Server-Sent Events, one per
 // second, each sent the moment it is produced, until the client leaves
 // (request.signal) or ten have gone out.
 const encoder = new TextEncoder();
@@ -26,7 +26,7 @@ const sse = (request) => {
 };
 
 export default async function handler(request, info) {
-  const path = new URL(request.url).pathname.slice(info.scriptName.length) || '/';
+  const path = new URL(request.url).pathname;
   switch (path) {
     case '/':
       return new Response(`Hello from a Fetch handler, ${info.remoteAddress}:${info.remotePort}!\n`);

@@ -1,7 +1,8 @@
 // A Hono app, exported the Workers/Bun way (`export default app`): Portico's
 // CLI and fetchApp() take it as it is. Its routes are written for the root;
-// the demo mounts it at /hono with `fetchApp(app, { stripPrefix: true })`
-// (or write `new Hono().basePath('/hono')` and mount it without the option).
+// the demo mounts it at /hono, and Portico leaves the prefix out of the URL it
+// sees (or write `new Hono().basePath('/hono')` and mount it with
+// `fetchApp(app, { stripPrefix: false })`).
 import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { streamSSE } from 'hono/streaming';

@@ -83,12 +83,13 @@ export const buildRequest = (env: Env, res: Responder, stripPrefix: boolean, laz
   const forbidden = isForbiddenMethod(method);
   const parts: RequestParts = {
     url: requestUrl(env, stripPrefix),
+    prefix: stripPrefix ? env.scriptName : '',
     method,
     initMethod: forbidden ? 'GET' : method,
     hasBody: env.body.length !== 0 && method !== 'GET' && method !== 'HEAD' && !forbidden,
   };
   if (lazy && lazyRequestsWork) return new LazyRequest(env, res, parts) as unknown as Request;
-  const headers = fieldsOf(env);
+  const headers = fieldsOf(env, parts.prefix);
   const init: RequestInit = parts.hasBody
     ? ({ method: parts.initMethod, headers, body: requestBodyStream(env.body), duplex: 'half' } as RequestInit)
     : { method: parts.initMethod, headers };

@@ -9,18 +9,25 @@
 // returns something that is not a Response makes this app throw or reject, so
 // the gateway logs it with the mount and answers 500 (or cuts the connection
 // when the head has already gone out). A URL that cannot be parsed is the
-// client's fault: 400.
+// client's fault: 400. Under a stripped prefix (the default) the app's
+// Location fields are put back below the mount (prefix-location.ts).
 
 import type { App, Env, Responder } from '../env.js';
 import { buildRequest } from './build-request.js';
 import { FetchAdapterError } from './errors.js';
 import { fetchInfo } from './info.js';
 import { toFetchHandler, type AnyFetchHandler, type FetchHandler, type FetchModule } from './module-handler.js';
-import { writeResponse } from './write-response.js';
+import { writeResponse, type StrippedMount } from './write-response.js';
 import { installLightResponse } from './light-response.js';
 
 export interface FetchAppOptions {
-  /** Give the handler URLs without the mount prefix (for apps written to live at "/"). Default false. */
+  /**
+   * Give the handler URLs without the mount prefix, so an app written to live at
+   * "/" works unchanged under any mount (as Hono's app.mount() and Traefik's
+   * StripPrefix do). The prefix goes to the app as X-Forwarded-Prefix and
+   * info.scriptName; a Location the app answers with is put back below it.
+   * Default true; false gives the full URL, for apps that route on it.
+   */
   stripPrefix?: boolean;
   /**
    * Replace the global Response, process-wide, with a light one that builds its
@@ -58,7 +65,7 @@ export function fetchApp(handler: FetchHandler, options?: FetchAppOptions): App;
 export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options?: FetchAppOptions): App;
 export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options: FetchAppOptions = {}): App {
   const handler = toFetchHandler(handlerOrModule);
-  const stripPrefix = options.stripPrefix === true;
+  const stripPrefix = options.stripPrefix !== false;
   const lazy = options.lazyRequest !== false;
   if (options.lightResponse === true) installLightResponse();
   return (env: Env, res: Responder): void | Promise<void> => {
@@ -68,14 +75,15 @@ export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options
     } catch (err) {
       return badUrl(res, err);
     }
-    const info = fetchInfo(env);
+    const info = fetchInfo(env, stripPrefix);
     const isHead = env.method === 'HEAD';
+    const mount: StrippedMount | undefined = stripPrefix && env.scriptName !== '' ? { prefix: env.scriptName, url: request.url } : undefined;
     const result: unknown = handler(request, info, info);
-    if (isResponse(result)) return writeResponse(res, result, isHead);
+    if (isResponse(result)) return writeResponse(res, result, isHead, mount);
     if (isThenable(result)) {
       return Promise.resolve(result).then((answer) => {
         if (!isResponse(answer)) throw notAResponse(answer);
-        return writeResponse(res, answer, isHead);
+        return writeResponse(res, answer, isHead, mount);
       });
     }
     throw notAResponse(result);

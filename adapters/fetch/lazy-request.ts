@@ -23,14 +23,25 @@ export interface RequestParts {
   /** The method the real Request is built with (GET for the ones Request forbids). */
   initMethod: string;
   hasBody: boolean;
+  /** The mount prefix left out of the URL ("" when nothing was stripped): sent as X-Forwarded-Prefix. */
+  prefix: string;
 }
 
-/** Request fields from env.headers; from rawHeaders only when Set-Cookie repeats (getSetCookie() keeps each). */
-export const fieldsOf = (env: Env): RequestInit['headers'] => {
-  if (env.headers['set-cookie'] === undefined) return env.headers;
+/**
+ * Request fields from env.headers; from rawHeaders only when Set-Cookie repeats
+ * (getSetCookie() keeps each). A stripped prefix is told in X-Forwarded-Prefix,
+ * replacing any the client sent: the client's claim is not Portico's strip.
+ */
+export const fieldsOf = (env: Env, prefix: string): RequestInit['headers'] => {
+  if (env.headers['set-cookie'] === undefined) {
+    return prefix === '' ? env.headers : { ...env.headers, 'x-forwarded-prefix': prefix };
+  }
   const raw = env.rawHeaders;
   const pairs: Array<[string, string]> = [];
-  for (let i = 0; i < raw.length; i += 2) pairs.push([raw[i]!, raw[i + 1]!]);
+  for (let i = 0; i < raw.length; i += 2) {
+    if (prefix === '' || raw[i]!.toLowerCase() !== 'x-forwarded-prefix') pairs.push([raw[i]!, raw[i + 1]!]);
+  }
+  if (prefix !== '') pairs.push(['x-forwarded-prefix', prefix]);
   return pairs;
 };
 
@@ -56,7 +67,7 @@ export class LazyRequest {
   }
 
   get headers(): Headers {
-    return (this.#headers ??= new Headers(fieldsOf(this.#env)));
+    return (this.#headers ??= new Headers(fieldsOf(this.#env, this.#parts.prefix)));
   }
 
   get signal(): AbortSignal {
@@ -67,7 +78,7 @@ export class LazyRequest {
   static real(request: LazyRequest): Request {
     if (request.#real !== null) return request.#real;
     const parts = request.#parts;
-    const headers = request.#headers ?? fieldsOf(request.#env);
+    const headers = request.#headers ?? fieldsOf(request.#env, parts.prefix);
     const init: RequestInit = parts.hasBody
       ? ({ method: parts.initMethod, headers, body: requestBodyStream(request.#env.body), duplex: 'half' } as RequestInit)
       : { method: parts.initMethod, headers };
@@ -105,7 +116,7 @@ const probeLazyRequests = (): boolean => {
     const controller = new AbortController();
     const res = { signal: controller.signal } as Responder;
     const env = { body: { length: 0 }, headers: { 'x-probe': '1' } } as unknown as Env;
-    const parts: RequestParts = { url: 'http://portico.invalid/probe?x=1', method: 'GET', initMethod: 'GET', hasBody: false };
+    const parts: RequestParts = { url: 'http://portico.invalid/probe?x=1', method: 'GET', initMethod: 'GET', hasBody: false, prefix: '' };
     const lazy = new LazyRequest(env, res, parts) as unknown as Request;
     const copy = new Request(lazy, { headers: { 'x-copy': '1' } });
     const clone = lazy.clone();

@@ -10,6 +10,7 @@
 // HEAD gets the head GET would get and no body; its stream is cancelled, never
 // drained. Returns a promise only when the body is streamed. A light Response
 // (light-response.ts) that still only records its parts is sent from them.
+// Under a stripped mount prefix, Location is put back below it (prefix-location.ts).
 
 import { statusText } from '../../core/index.js';
 import type { Responder } from '../env.js';
@@ -18,6 +19,13 @@ import { FetchAdapterError } from './errors.js';
 import { heldBody, knownLength } from './response-source.js';
 import { pumpBody } from './body-pump.js';
 import { LightResponse } from './light-response.js';
+import { prefixLocationField } from './prefix-location.js';
+
+/** The prefix left out of the URL the app saw, and that URL: for Location. */
+export interface StrippedMount {
+  prefix: string;
+  url: string;
+}
 
 const ignore = (): void => {};
 
@@ -39,23 +47,25 @@ const writeWhole = (res: Responder, status: number, fields: Fields, options: Hea
   res.end();
 };
 
-export const writeResponse = (res: Responder, response: Response, isHead: boolean): void | Promise<void> => {
+export const writeResponse = (res: Responder, response: Response, isHead: boolean, mount?: StrippedMount): void | Promise<void> => {
   if (LightResponse.is(response)) {
     const held = LightResponse.held(response);
     if (held !== null) {
-      const fields = LightResponse.fields(response) ?? [...response.headers];
+      let fields = LightResponse.fields(response) ?? [...response.headers];
+      if (mount !== undefined) fields = prefixLocationField(fields, mount.prefix, mount.url);
       return writeWhole(res, held.status, fields, headOptions(held.status, held.statusText), held.body, isHead);
     }
     response = LightResponse.real(response);
   }
   const status = response.status;
   if (status === 0) throw new FetchAdapterError('ERR_ERROR_RESPONSE', 'The handler returned Response.error()');
-  const fields: Array<readonly [string, string]> = [];
+  let fields: Array<readonly [string, string]> = [];
   let lengthDeclared = false;
   for (const pair of response.headers) {
     if (pair[0] === 'content-length') lengthDeclared = true;
     fields.push(pair);
   }
+  if (mount !== undefined) fields = prefixLocationField(fields, mount.prefix, mount.url) as Array<readonly [string, string]>;
   const options = headOptions(status, response.statusText);
   const held = heldBody(response);
   if (held !== undefined) return writeWhole(res, status, fields, options, held, isHead);

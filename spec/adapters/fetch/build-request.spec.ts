@@ -41,13 +41,15 @@ const recorder = (): { seen: Seen[]; handler: (req: Request, info: FetchInfo) =>
   };
 };
 
-test('the URL is absolute: scheme, Host and target; the mount prefix stays in it and is given in info', async (t) => {
+test('the URL is absolute: scheme, Host and target; with stripPrefix: false the mount prefix stays in it and is given in info', async (t) => {
   const { seen, handler } = recorder();
-  const { port } = await serveFetch(t, handler);
+  const { port } = await serveFetch(t, handler, { stripPrefix: false });
   await raw(port, 'GET', '/f/a/b%20c?x=1&y=%2F');
   t.is(seen[0]!.url, 'http://example.test/f/a/b%20c?x=1&y=%2F');
   t.true(seen[0]!.isRequest);
   t.is(seen[0]!.info.scriptName, '/f');
+  t.false(seen[0]!.info.prefixStripped);
+  t.is(new Map(seen[0]!.headers).get('x-forwarded-prefix'), undefined);
   t.is(seen[0]!.info.secure, false);
   t.is(seen[0]!.info.remoteAddress, '127.0.0.1');
   t.is(seen[0]!.info.localAddress, '127.0.0.1');
@@ -57,7 +59,7 @@ test('the URL is absolute: scheme, Host and target; the mount prefix stays in it
 
 test('a Host with a port, an absolute-form target, and HTTP/1.0 without Host', async (t) => {
   const { seen, handler } = recorder();
-  const { port } = await serveFetch(t, handler);
+  const { port } = await serveFetch(t, handler, { stripPrefix: false });
   await raw(port, 'GET', '/f/p', { version: '1.0', lines: ['Host: example.test:8443'] });
   await raw(port, 'GET', 'http://other.test:81/f/abs?q', { lines: [] });
   await raw(port, 'GET', '/f/old', { version: '1.0' });
@@ -66,14 +68,18 @@ test('a Host with a port, an absolute-form target, and HTTP/1.0 without Host', a
   t.is(seen[2]!.url, `http://127.0.0.1:${port}/f/old`, 'no Host: the server address stands in');
 });
 
-test('stripPrefix gives URLs without the mount prefix', async (t) => {
+test('by default the mount prefix is left out of the URL and sent as X-Forwarded-Prefix (a client\'s own is replaced)', async (t) => {
   const { seen, handler } = recorder();
-  const { port } = await serveFetch(t, handler, { stripPrefix: true });
-  await raw(port, 'GET', '/f/a/b?x=1');
+  const { port } = await serveFetch(t, handler);
+  await raw(port, 'GET', '/f/a/b?x=1', { lines: ['X-Forwarded-Prefix: /spoofed'] });
   await raw(port, 'GET', '/f');
   await raw(port, 'GET', 'http://abs.test/f/z');
-  t.deepEqual(seen.map((s) => s.url), ['http://example.test/a/b?x=1', 'http://example.test/', 'http://abs.test/z']);
+  await raw(port, 'GET', '/f/p', { version: '1.0', lines: ['Host: example.test:8443'] });
+  t.deepEqual(seen.map((s) => s.url), ['http://example.test/a/b?x=1', 'http://example.test/', 'http://abs.test/z', 'http://example.test:8443/p']);
   t.is(seen[0]!.info.scriptName, '/f');
+  t.true(seen[0]!.info.prefixStripped);
+  t.is(new Map(seen[0]!.headers).get('x-forwarded-prefix'), '/f');
+  t.is(new Map(seen[1]!.headers).get('x-forwarded-prefix'), '/f');
 });
 
 test('repeated fields are combined (Cookie with "; "), repeated Set-Cookie stays apart', async (t) => {
@@ -188,7 +194,7 @@ test('the Request can be cloned and passed to new Request()', async (t) => {
     return Response.json({ url: copy.url, method: copy.method, copied: copy.headers.get('x-copied'), body: await clone.text() });
   });
   const res = await request(`${url}/f/c?z=1`, { method: 'POST', body: 'payload' });
-  t.deepEqual(await res.body.json(), { url: `${url}/f/c?z=1`, method: 'POST', copied: '1', body: 'payload' });
+  t.deepEqual(await res.body.json(), { url: `${url}/c?z=1`, method: 'POST', copied: '1', body: 'payload' });
 });
 
 test('a URL that cannot be parsed is a 400', async (t) => {

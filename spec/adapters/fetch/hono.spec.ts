@@ -217,7 +217,7 @@ test('HEAD to a Hono route: GET fields, no body, the connection reusable', async
   t.false(r.closed);
 });
 
-test('a Hono app under a Portico mount: full URLs with basePath, or stripPrefix; c.env is the info object; c.executionCtx.waitUntil', async (t) => {
+test('a Hono app under a Portico mount: full URLs with basePath and stripPrefix: false, or stripped by default; c.env is the info object; c.executionCtx.waitUntil', async (t) => {
   const based = new Hono<{ Bindings: FetchInfo }>().basePath('/hono');
   let waited = false;
   based.get('/who', (c) => {
@@ -226,7 +226,7 @@ test('a Hono app under a Portico mount: full URLs with basePath, or stripPrefix;
   });
   const plain = new Hono();
   plain.get('/who', (c) => c.text(new URL(c.req.url).pathname));
-  const { url } = await startServer(t, { mounts: { '/hono': fetchApp(based), '/plain': fetchApp(plain, { stripPrefix: true }) } });
+  const { url } = await startServer(t, { mounts: { '/hono': fetchApp(based, { stripPrefix: false }), '/plain': fetchApp(plain) } });
   const a = await request(`${url}/hono/who`);
   t.deepEqual(await a.body.json(), { mount: '/hono', remote: '127.0.0.1', url: `${url}/hono/who` });
   t.true(waited);

@@ -61,7 +61,7 @@ test('light: headers changed after construction reach the wire; a body read by t
     return r;
   });
   const res = await request(`${url}/f/ok`);
-  t.is(await res.body.text(), 'path /f/ok');
+  t.is(await res.body.text(), 'path /ok');
   t.is(res.headers['content-type'], 'text/x-mine');
   t.deepEqual(res.headers['set-cookie'], ['a=1', 'b=2']);
   const used = await request(`${url}/f/used`);

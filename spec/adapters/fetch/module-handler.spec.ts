@@ -48,7 +48,7 @@ test('a Workers-style module object is served, `this` intact', async (t) => {
     },
   };
   const { url } = await serveFetch(t, worker);
-  t.is(await (await request(`${url}/f/hi`)).body.text(), 'worker says /f/hi');
+  t.is(await (await request(`${url}/f/hi`)).body.text(), 'worker says /hi');
 });
 
 test('a Hono app object is served as it is (export default app)', async (t) => {

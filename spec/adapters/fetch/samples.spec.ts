@@ -1,5 +1,6 @@
-// The demo's Fetch samples, mounted as samples/demo.mjs mounts them: the Hono
-// app at /hono (stripPrefix) and the plain handler, with its SSE, at /fetch.
+// The demo's Fetch samples, mounted as samples/demo.mjs mounts them (the prefix
+// stripped, the default): the Hono app at /hono and the plain handler, with its
+// SSE, at /fetch.
 
 import test from 'ava';
 import { request } from 'undici';
@@ -13,7 +14,7 @@ const load = async (name: string): Promise<unknown> => ((await import(new URL(na
 test('samples/hono.mjs and samples/fetch.mjs answer under their demo mounts', async (t) => {
   const hono = (await load('hono.mjs')) as FetchModule;
   const plain = (await load('fetch.mjs')) as FetchHandler;
-  const { url, errors } = await startServer(t, { mounts: { '/hono': fetchApp(hono, { stripPrefix: true }), '/fetch': fetchApp(plain) } });
+  const { url, errors } = await startServer(t, { mounts: { '/hono': fetchApp(hono), '/fetch': fetchApp(plain) } });
   t.is(await (await request(`${url}/hono/`)).body.text(), 'Hello Hono on Portico!\n');
   t.deepEqual(await (await request(`${url}/hono/users/3`)).body.json(), { id: '3', via: '127.0.0.1' });
   const visits = await request(`${url}/hono/visits`);

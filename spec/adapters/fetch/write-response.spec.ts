@@ -138,13 +138,13 @@ test('several Set-Cookie fields stay separate lines; other fields pass through',
 test('Response.redirect() and 204/304 answers', async (t) => {
   const { port } = await serveFetch(t, (req) => {
     const path = new URL(req.url).pathname;
-    if (path === '/f/redirect') return Response.redirect('http://example.test/elsewhere', 307);
-    if (path === '/f/204') return new Response(null, { status: 204 });
+    if (path === '/redirect') return Response.redirect('http://elsewhere.test/there', 307);
+    if (path === '/204') return new Response(null, { status: 204 });
     return new Response(null, { status: 304, headers: { etag: '"x"' } });
   });
   const redirect = (await raw(port, 'GET', '/f/redirect')).responses[0]!;
   t.is(redirect.status, 307);
-  t.is(header(redirect, 'location'), 'http://example.test/elsewhere');
+  t.is(header(redirect, 'location'), 'http://elsewhere.test/there');
   const noContent = await raw(port, 'GET', '/f/204');
   t.is(noContent.responses[0]!.status, 204);
   t.is(header(noContent.responses[0]!, 'content-length'), undefined);
