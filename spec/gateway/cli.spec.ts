@@ -78,7 +78,7 @@ test.serial('--mount PREFIX=TARGET: modules with forced kinds, static:, cgi:, pr
   t.is((await get(cli.url + '/cgi-bin/env.sh/extra')).body, 'GET /cgi-bin/env.sh /extra\n');
   t.is((await get(cli.url + '/up/a?b=1')).body, 'upstream GET /a?b=1 xff=127.0.0.1');
   t.is((await get(cli.url + '/n/x')).body, 'native-unmarked /x');
-  t.is((await get(cli.url + '/f/x')).body, 'fetch /f/x');
+  t.is((await get(cli.url + '/f/x')).body, 'fetch /x', 'a mounted Fetch app sees its own paths (stripPrefix, the default)');
   t.is((await get(cli.url + '/node/x')).body, 'node GET /x');
   // The listening banner names each mount.
   t.true(cli.stdout.some((l) => /^ {2}\/cgi-bin → cgi:/.test(l)));

@@ -77,7 +77,7 @@ test('loadMounts: targets, functions and mount options; wrap sees every loaded t
   t.deepEqual((table['/c'] as unknown as { methods: string[] }).methods, ['GET']);
   t.deepEqual(seen.sort(), [path.join(FIX, 'fetch.mjs'), path.join(FIX, 'native.mjs'), path.join(FIX, 'node.mjs')].sort());
   const { url } = await startServer(t, { mounts: table });
-  t.is(await (await request(url + '/b/x')).body.text(), 'fetch /b/x');
+  t.is(await (await request(url + '/b/x')).body.text(), 'fetch /x', 'the prefix stripped, as for every mounted Fetch app');
   t.is(await (await request(url + '/c/x')).body.text(), 'node GET /x');
   const post = await request(url + '/c/x', { method: 'POST' });
   t.is(post.statusCode, 405);
