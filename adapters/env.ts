@@ -5,7 +5,7 @@
 // interface that translate it for the app they wrap.
 
 import type { Socket } from 'node:net';
-import type { HeadOptions, OutgoingHeaders, Chunk, BodySink } from '../core/index.js';
+import type { HeadOptions, OutgoingHeaders, Chunk, BodySink, ConnectionInfo } from '../core/index.js';
 import type { Logger } from './log.js';
 
 /**
@@ -34,14 +34,8 @@ export interface BodyStream extends AsyncIterable<Buffer> {
   text(limit?: number): Promise<string>;
 }
 
-/** What an adapter may know of and do to the connection a request came on. */
-export interface ConnectionView {
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly remoteFamily: string;
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly secure: boolean;
+/** What an adapter may know of and do to the connection a request came on: core's addresses and more. */
+export interface ConnectionView extends ConnectionInfo {
   /** Requests read on this connection so far, this one included. */
   readonly requests: number;
   /** Bytes read from and written to the socket so far (queued writes included). */
