@@ -77,6 +77,16 @@ export interface PorticoExtensions {
   /** The server's error pages (the user's overrides, else the default), negotiated on the request's Accept
    *  field; adapters call it through errorAnswer() (adapters/error-page.ts). */
   'portico.errorPage'?: (info: ErrorPageInfo, accept: string | undefined) => AppResponse;
+  /** Facts about this exchange that adapters add for the access log and metrics (present when either is on). */
+  'portico.exchange'?: ExchangeFacts;
+}
+
+/** What an adapter may note about one exchange for the access log (nginx's $upstream_* variables). */
+export interface ExchangeFacts {
+  /** Milliseconds from sending the request upstream to the upstream response's end (proxy, FastCGI). */
+  upstreamResponseMs?: number;
+  /** The upstream's address, "host:port" (proxy) or the FastCGI server's. */
+  upstreamAddress?: string;
 }
 
 /** The socket an app takes over with `detach()`: node's own (a tls.TLSSocket on TLS listeners). */

@@ -55,6 +55,8 @@ const enum State {
 const CRLF = '\r\n';
 
 export class OutgoingResponse {
+  /** Bytes of the heads sent so far (interim and final; latin1, one byte per character): the access log's $bytes_sent minus $body_bytes_sent. */
+  headBytes = 0;
   private state = State.Idle;
   private head: ResponseHead | null = null;
   private framing: ResponseFraming = 'none';
@@ -113,7 +115,9 @@ export class OutgoingResponse {
     if (this.state !== State.Idle) throw appError('ERR_HEADERS_SENT', 'Response head was already sent');
     if (status < 100 || status > 199 || status === 101) throw appError('ERR_INVALID_STATUS', 'Not an informational status');
     if (this.versionMinor === 0) return;
-    this.channel.send(serializeHead(status, headers).text + CRLF, true);
+    const text = serializeHead(status, headers).text + CRLF;
+    this.headBytes += text.length;
+    this.channel.send(text, true);
   }
 
   write(chunk: Chunk): boolean {
@@ -224,6 +228,7 @@ export class OutgoingResponse {
     else if (this.versionMinor === 0) text += 'Connection: keep-alive\r\n';
     if (!head.hasDate) text += 'Date: ' + httpDate() + CRLF;
     text += CRLF;
+    this.headBytes += text.length;
     this.state = State.Streaming;
     this.head = null;
     if (body === null || framing === 'none') {

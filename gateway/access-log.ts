@@ -26,9 +26,20 @@ export interface AccessLogEntry {
   referer: string | undefined;
   userAgent: string | undefined;
   host: string | undefined;
+  /** The mount prefix that served it ("" at the root); undefined when no mount matched. */
+  mount?: string;
+  remotePort?: number;
+  /** Request fields (lower-cased names), for $http_<name>. */
+  headers?: Readonly<Record<string, string>>;
+  /** Bytes of the body sent, chunk framing included ($body_bytes_sent); `bytes` less the head. */
+  bodyBytes?: number;
+  /** What the serving adapter noted (the proxy's upstream time and address). */
+  upstreamResponseMs?: number;
+  upstreamAddress?: string;
 }
 
-export type AccessLogFormat = 'combined' | 'json';
+/** A format name, or an nginx log_format template ("$remote_addr $status ...", gateway/log-format.ts). */
+export type AccessLogFormat = 'combined' | 'json' | (string & {});
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const pad = (n: number): string => (n < 10 ? '0' + n : String(n));

@@ -8,7 +8,7 @@
 // the response head (response-deadline.ts).
 
 import { BadPathError, normalizePath, skipSegments, HttpError, type Connection, type ConnectionHandler, type OutgoingResponse, type RequestBody, type RequestHead } from '../core/index.js';
-import type { App, AppResponse, Env, ErrorPageInfo } from '../adapters/env.js';
+import type { App, AppResponse, Env, ErrorPageInfo, ExchangeFacts } from '../adapters/env.js';
 import { sendResponse } from '../adapters/respond.js';
 import { type ErrorInfo, type ErrorPages, renderErrorPage } from './error-pages.js';
 import type { Router } from './router.js';
@@ -44,7 +44,7 @@ export class RequestHandler implements ConnectionHandler {
 
   request(head: RequestHead, body: RequestBody, res: OutgoingResponse, conn: Connection): void {
     // Opt-in, so a server without an access log pays one property check per request.
-    if (this.options.accessLog !== undefined) this.logOnClose(head, res, conn);
+    const facts = this.options.accessLog !== undefined ? this.logOnClose(head, res, conn) : undefined;
     let target = head.parsedTarget.form === 'absolute' ? head.parsedTarget.originForm : head.target;
     if (head.parsedTarget.form === 'asterisk' || head.parsedTarget.form === 'authority') {
       // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
@@ -79,6 +79,7 @@ export class RequestHandler implements ConnectionHandler {
       });
     }
     const mount = route.mount;
+    if (facts !== undefined) facts.mount = mount.prefix;
     if (mount.maxBodyBytes !== null) {
       if (head.contentLength > mount.maxBodyBytes) {
         return this.sendError(res, { status: 413, message: 'Request body exceeds the limit.', accept: head.headers['accept'] });
@@ -111,6 +112,7 @@ export class RequestHandler implements ConnectionHandler {
         'portico.upgrade': head.upgrade,
         'portico.logger': this.options.logger,
         'portico.errorPage': this.renderErrorPage,
+        'portico.exchange': facts,
       },
     };
     this.invoke(mount.app, env, res, mount.prefix || '/');
@@ -130,6 +132,7 @@ export class RequestHandler implements ConnectionHandler {
         time: Date.now(), remoteAddress: conn!.remoteAddress, method: '-', target: '-', protocol: '-',
         status: answer.status, bytes: conn!.socket.bytesWritten - start, durationMs: 0,
         referer: undefined, userAgent: undefined, host: undefined,
+        remotePort: conn!.remotePort, bodyBytes: Math.max(0, conn!.socket.bytesWritten - start - res.headBytes),
       });
     }
   }
@@ -142,17 +145,21 @@ export class RequestHandler implements ConnectionHandler {
    * is written (synchronously after onClose, so a microtask later); one the client
    * left before it started is 499.
    */
-  private logOnClose(head: RequestHead, res: OutgoingResponse, conn: Connection): void {
+  private logOnClose(head: RequestHead, res: OutgoingResponse, conn: Connection): ExchangeFacts & { mount?: string } {
     const log = this.options.accessLog!;
     const time = Date.now();
     const started = performance.now();
     const bytesBefore = conn.socket.bytesWritten;
+    const facts: ExchangeFacts & { mount?: string } = {};
     res.onClose((err) => {
       const entry = (status: number, bytes: number): AccessLogEntry => ({
         time, remoteAddress: conn.remoteAddress, method: head.method, target: head.target,
         protocol: head.versionMinor === 1 ? 'HTTP/1.1' : 'HTTP/1.0', status,
         bytes, durationMs: performance.now() - started,
         referer: head.headers['referer'], userAgent: head.headers['user-agent'], host: head.headers['host'],
+        mount: facts.mount, remotePort: conn.remotePort, headers: head.headers,
+        bodyBytes: Math.max(0, bytes - res.headBytes),
+        upstreamResponseMs: facts.upstreamResponseMs, upstreamAddress: facts.upstreamAddress,
       });
       const bytes = conn.socket.bytesWritten - bytesBefore;
       // Aborted before a byte went out (an aborted response counts as "headersSent").
@@ -166,6 +173,7 @@ export class RequestHandler implements ConnectionHandler {
       }
       log(entry(res.status, bytes));
     });
+    return facts;
   }
 
   /** Connections whose current response is being replaced by an engine error page. */

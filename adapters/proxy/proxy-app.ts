@@ -128,6 +128,8 @@ const iterableBody = (env: Env): Dispatcher.DispatchOptions['body'] =>
 class ForwardHandler implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
   private waitingForDrain = false;
+  /** When the exchange was handed to undici: the start of nginx's $upstream_response_time. */
+  private readonly started = performance.now();
 
   constructor(
     private readonly env: Env,
@@ -173,13 +175,24 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     }
   }
 
+  /** Notes the upstream's time for the access log, before the response closes (and is logged). */
+  private noteUpstream(): void {
+    const facts = this.env.extensions['portico.exchange'];
+    if (facts === undefined) return;
+    facts.upstreamResponseMs = performance.now() - this.started;
+    const url = this.config.url;
+    facts.upstreamAddress = `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+  }
+
   onResponseEnd(_controller: Dispatcher.DispatchController, trailers: Record<string, string | string[] | undefined>): void {
+    this.noteUpstream();
     if (this.res.aborted || this.res.ended) return;
     const fields = responseFields(trailers);
     this.res.end(undefined, fields.length === 0 ? undefined : fields);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.noteUpstream();
     sendProxyError(this.env, this.res, this.config, err);
   }
 }
