@@ -1,12 +1,14 @@
 // The access log: one line per finished exchange, in the Combined Log Format
 // that Apache and nginx write (so existing log tools read it) with the request
-// duration appended, or as JSON lines. The request handler hands an entry over
+// duration appended, as JSON lines, or from an nginx log_format template
+// (log-format.ts). The request handler hands an entry over
 // when a response closes (ServeOptions.accessLog); this module only formats and
 // writes. Lines are batched and written once per event loop turn, so a busy
 // server makes one write() per turn instead of one per request; close() flushes,
 // reopen() starts a new file after logrotate moved the old one (nginx's SIGUSR1).
 
 import fs from 'node:fs';
+import { compileLogFormat } from './log-format.js';
 
 /** What the server reports about one exchange. */
 export interface AccessLogEntry {
@@ -101,7 +103,7 @@ export interface AccessLog {
 /** An access log writing to `destination`: a file path (appended to) or "-" for stdout. */
 export const createAccessLog = (destination: string, format: AccessLogFormat = 'combined'): AccessLog => {
   const toStdout = destination === '-';
-  const format1 = format === 'json' ? formatJson : formatCombined;
+  const format1 = format === 'json' ? formatJson : format === 'combined' ? formatCombined : compileLogFormat(format);
   // Opened synchronously so a bad path is reported at startup, not on the first request.
   let fd = toStdout ? -1 : fs.openSync(destination, 'a');
   let pending = '';

@@ -32,6 +32,7 @@ import type { HstsOptions } from './hsts.js';
 import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type Limits, type Timeouts } from '../core/index.js';
 import type { App } from '../adapters/env.js';
 import type { AccessLogEntry, AccessLogFormat } from './access-log.js';
+import { compileLogFormat, isLogTemplate } from './log-format.js';
 import type { CompressionOptions } from './compression.js';
 import { ConfigError } from './config-error.js';
 import type { ErrorPages } from './error-pages.js';
@@ -83,6 +84,12 @@ export interface OptionSpec<T> {
 const option = <T, const S extends 'serve' | 'cli'>(spec: Omit<OptionSpec<T>, 'default'> & { scope: S; default?: NoInfer<T> }): OptionSpec<T> & { scope: S } => spec;
 
 type AccessLogHook = (entry: AccessLogEntry) => void;
+
+/** "combined", "json", or a log_format template (anything with a $variable), compiled now so a bad one fails at startup. */
+const logFormat: Check<AccessLogFormat> = (v, label, ctx) => {
+  if (typeof v === 'string' && isLogTemplate(v)) return (compileLogFormat(v, label), v);
+  return oneOf<AccessLogFormat>('combined', 'json')(v, label, ctx);
+};
 
 /** One mount table entry: an app, a TARGET string (not in serve()), or mount options. */
 const mountSpec: Check<MountSpec> = (v, label, ctx) => {
@@ -181,7 +188,11 @@ export const OPTIONS = {
         : (functionOr((x, l, c) => (x === '-' ? x : outputPath(x, l, c)))(v, label, ctx) as string | AccessLogHook),
     help: 'write an access log to FILE, or stdout with -', api: 'a function given each entry', scope: 'serve', flag: 'access-log', arg: 'FILE|-',
   }),
-  logFormat: option({ check: oneOf<AccessLogFormat>('combined', 'json'), help: 'access log format', scope: 'cli', flag: 'log-format', arg: 'combined|json', default: 'combined' }),
+  logFormat: option({
+    check: logFormat,
+    help: "access log format: combined, json, or an nginx log_format TEMPLATE such as '$remote_addr \"$request\" $status $request_time' (unknown variables refused)",
+    scope: 'cli', flag: 'log-format', arg: 'combined|json|TEMPLATE', default: 'combined',
+  }),
   status: option({
     check: (v, label): string => (typeof v === 'string' && v.startsWith('/') && v.length > 1 ? v : fail(label, 'a path like /status', v)),
     help: 'serve live counters at PATH (JSON, or HTML for browsers)', scope: 'cli', flag: 'status', arg: 'PATH',
