@@ -1,8 +1,8 @@
 // One run of a CGI program, from spawn to the last byte. stdout is read from
-// the start: first into the header parser, then, once the head is known,
-// straight to the client as it arrives, pausing the pipe whenever the client is
-// behind (Responder.write() false → stdout.pause(), resumed on drain), so memory
-// stays bounded whatever the program prints. stderr goes to the log, stdin is
+// the start into the CGI document reader (cgi-document.ts, shared with the
+// FastCGI adapter): the header block, then the body straight to the client as
+// it arrives, the pipe paused whenever the client is behind, so memory stays
+// bounded whatever the program prints. stderr goes to the log, stdin is
 // fed concurrently (stdin-feed.ts). The run ends when stdout is closed and the
 // leader has exited; then whatever is left in its process group is killed.
 // Silence longer than `timeoutMs` (not counting time spent waiting for a slow
@@ -16,8 +16,7 @@ import type { BodyStream } from '../env.js';
 import type { Responder } from '../env.js';
 import { CgiError } from './cgi-error.js';
 import { sendError } from './error-response.js';
-import { CgiHeaderParser } from './header-parser.js';
-import { interpretHead } from './cgi-response.js';
+import { CgiDocumentReader, DocumentPhase } from './cgi-document.js';
 import { passRaw } from './nph.js';
 import { type Program, type StdinSpec, signalGroup, spawnProgram, terminateGroup } from './process-group.js';
 import type { ResolvedOptions } from './options.js';
@@ -41,19 +40,6 @@ export interface RunRequest {
   options: ResolvedOptions;
 }
 
-const enum Phase {
-  /** Reading the CGI header block. */
-  Head,
-  /** A local redirect was printed; it holds if no body follows. */
-  RedirectPending,
-  /** Streaming the body to the client. */
-  Body,
-  /** nph-: stdout is piped to the detached socket. */
-  Raw,
-  /** Nothing more goes to the client; output is drained and dropped. */
-  Done,
-}
-
 /** Runs the program; resolves with the path of a local redirect to follow, or null. Never rejects. */
 export const runProgram = (request: RunRequest): Promise<string | null> =>
   new Promise((resolve) => new ProgramRun(request, resolve).start());
@@ -61,11 +47,10 @@ export const runProgram = (request: RunRequest): Promise<string | null> =>
 class ProgramRun {
   private program: Program | null = null;
   private pgid = 0;
-  private phase = Phase.Head;
-  private readonly parser: CgiHeaderParser;
-  private redirect: string | null = null;
+  private readonly document: CgiDocumentReader;
+  /** nph-: stdout is piped to the detached socket, not read as a document. */
+  private raw = false;
   private timer: NodeJS.Timeout | null = null;
-  private paused = false;
   private exited = false;
   private exitCode: number | null = null;
   private exitSignal: NodeJS.Signals | null = null;
@@ -81,7 +66,21 @@ class ProgramRun {
     private readonly request: RunRequest,
     private readonly resolve: (location: string | null) => void,
   ) {
-    this.parser = new CgiHeaderParser(request.options.maxHeaderBytes);
+    this.document = new CgiDocumentReader(
+      request.res,
+      request.options.maxHeaderBytes,
+      { pause: () => this.program!.stdout.pause(), resume: () => this.program!.stdout.resume() },
+      {
+        badHead: (err) => this.failHead(err),
+        writeFailed: (err) => {
+          // The program printed more than its Content-Length: the engine cut the connection.
+          this.log('response failed', { cause: err });
+          this.stop();
+        },
+        clientGone: () => this.stop(),
+        drained: () => this.timer?.refresh(),
+      },
+    );
   }
 
   start(): void {
@@ -136,92 +135,19 @@ class ProgramRun {
 
   private onStdout(chunk: Buffer): void {
     this.timer?.refresh();
-    switch (this.phase) {
-      case Phase.Head:
-        return this.onHeadBytes(chunk);
-      case Phase.RedirectPending:
-        // A body follows the Location: it is a document after all, a client redirect (RFC 3875 §6.2.4).
-        this.startDocument(302, undefined, [['Location', this.redirect!]]);
-        this.redirect = null;
-        return this.writeBody(chunk);
-      case Phase.Body:
-        return this.writeBody(chunk);
-      default:
-        return;
-    }
-  }
-
-  private onHeadBytes(chunk: Buffer): void {
-    if (this.request.nph) {
-      this.phase = Phase.Raw;
+    if (this.request.nph && !this.raw && this.document.phase === DocumentPhase.Head) {
+      this.raw = true;
       this.socket = passRaw(this.request.res, chunk, this.program!.stdout, () => this.clientGone());
       return;
     }
-    let answer;
-    let rest: Buffer;
-    try {
-      const head = this.parser.push(chunk);
-      if (head === null) return;
-      rest = head.rest;
-      answer = interpretHead(head.fields);
-    } catch (err) {
-      return this.failHead(err as CgiError);
-    }
-    if (answer.kind === 'local-redirect') {
-      if (rest.length === 0) {
-        this.phase = Phase.RedirectPending;
-        this.redirect = answer.location;
-        return;
-      }
-      this.startDocument(302, undefined, [['Location', answer.location]]);
-    } else {
-      this.startDocument(answer.status, answer.reason, answer.headers);
-    }
-    if (rest.length > 0) this.writeBody(rest);
-  }
-
-  private startDocument(status: number, reason: string | undefined, headers: Array<[string, string]>): void {
-    try {
-      this.request.res.writeHead(status, headers, reason === undefined ? undefined : { reason });
-    } catch (err) {
-      return this.failHead(new CgiError('ERR_CGI_BAD_HEADERS', (err as Error).message));
-    }
-    this.phase = Phase.Body;
-  }
-
-  private writeBody(chunk: Buffer): void {
-    if (this.phase !== Phase.Body) return;
-    const res = this.request.res;
-    let ok: boolean;
-    try {
-      ok = res.write(chunk);
-    } catch (err) {
-      // The program printed more than its Content-Length: the engine cut the connection.
-      this.log('response failed', { cause: err });
-      return this.stop();
-    }
-    if (ok || this.paused) return;
-    if (res.aborted) return this.stop();
-    this.paused = true;
-    this.program!.stdout.pause();
-    res.onDrain(() => this.onDrain());
-  }
-
-  private onDrain(): void {
-    this.paused = false;
-    this.timer?.refresh();
-    this.program!.stdout.resume();
+    if (!this.raw) this.document.push(chunk);
   }
 
   private onStdoutEnd(): void {
     this.stdoutEnded = true;
-    if (this.phase !== Phase.Body) return;
-    this.phase = Phase.Done;
-    try {
-      this.request.res.end();
-    } catch (err) {
-      this.log('response failed', { cause: err });
-    }
+    if (this.raw) return;
+    const err = this.document.end();
+    if (err !== null) this.log('response failed', { cause: err });
   }
 
   // ---- lifetime ----
@@ -244,11 +170,12 @@ class ProgramRun {
     if (this.lingerTimer !== null) clearTimeout(this.lingerTimer);
     // Whatever the program left running in its group has outlived the request.
     signalGroup(this.pgid, 'SIGKILL');
-    if (this.phase === Phase.Head && !this.stopped) {
+    const phase = this.raw ? DocumentPhase.Done : this.document.phase;
+    if (phase === DocumentPhase.Head && !this.stopped) {
       // RFC 3875 §6.1: a response needs at least one header field; none (or a partial block) is the program's fault.
       this.log('program failed', {
         code: 'ERR_CGI_NO_HEADERS',
-        reason: this.parser.started ? 'incomplete header block' : 'no output',
+        reason: this.document.headStarted ? 'incomplete header block' : 'no output',
         exitCode: this.exitCode,
         signal: this.exitSignal,
       });
@@ -256,36 +183,35 @@ class ProgramRun {
     } else if (this.exitCode !== 0 && !this.stopped) {
       this.log('program exited with an error', { exitCode: this.exitCode, signal: this.exitSignal });
     }
-    if (this.phase === Phase.Body) this.request.res.abort(); // stdout closed without a clean end
-    this.resolve(this.phase === Phase.RedirectPending && !this.stopped ? this.redirect : null);
+    if (phase === DocumentPhase.Body) this.request.res.abort(); // stdout closed without a clean end
+    this.resolve(this.stopped ? null : this.document.redirect);
   }
 
   /** A malformed head: 502 now, and the program is stopped. */
   private failHead(err: CgiError): void {
     this.log('program failed', { code: err.code, reason: err.message });
     this.stopped = true;
-    this.phase = Phase.Done;
     sendError(this.request.res, 502);
     this.stop();
   }
 
   private onTimeout(): void {
-    if (this.paused || this.socket?.writableNeedDrain) {
+    if (this.document.paused || this.socket?.writableNeedDrain) {
       // Waiting for the client, not for the program: the engine's send timeout covers that.
       this.timer!.refresh();
       return;
     }
     this.log('program timed out', { code: 'ERR_CGI_TIMEOUT', timeoutMs: this.request.options.timeoutMs });
     const res = this.request.res;
-    if (this.phase === Phase.Body) res.abort(new CgiError('ERR_CGI_TIMEOUT', 'CGI program timed out'));
-    else if (this.phase === Phase.Raw) this.socket!.destroy();
+    if (this.raw) this.socket!.destroy();
+    else if (this.document.phase === DocumentPhase.Body) res.abort(new CgiError('ERR_CGI_TIMEOUT', 'CGI program timed out'));
     else sendError(res, 504);
     this.stop();
   }
 
   private clientGone(): void {
     // An nph- socket closing after the program's last byte is the normal end.
-    if (this.completed || (this.phase === Phase.Raw && this.stdoutEnded)) return;
+    if (this.completed || (this.raw && this.stdoutEnded)) return;
     this.stop();
   }
 
@@ -302,16 +228,12 @@ class ProgramRun {
   /** Stops the process group and drops whatever it still prints. */
   private stop(): void {
     this.stopped = true;
-    if (this.phase !== Phase.Raw) this.phase = Phase.Done;
     if (this.timer !== null) clearTimeout(this.timer);
     if (!this.completed && !this.killing) {
       this.killing = true;
       terminateGroup(this.pgid, this.request.options.killGraceMs);
     }
-    if (this.paused) {
-      this.paused = false;
-      this.program!.stdout.resume();
-    }
+    this.document.stop();
   }
 
   private spawnFailed(err: Error): void {

@@ -1,8 +1,9 @@
 // One request over one FastCGI connection (spec §3.5, §6.2): BEGIN_REQUEST
 // with FCGI_KEEP_CONN, the params, then the body as STDIN records, each stream
 // closed by an empty record. The application answers with STDOUT (a CGI
-// header block, then the body: parsed and interpreted by the CGI adapter's own
-// modules), STDERR (to the error log, line by line) and END_REQUEST.
+// document: read by the CGI adapter's own reader, cgi-document.ts, so Status,
+// Location and local redirects work as there), STDERR (to the error log, line
+// by line) and END_REQUEST.
 // Backpressure runs both ways: a full socket to the application pauses the
 // request body, and a client that is behind pauses the application's socket,
 // so php-fpm blocks in write() and nothing piles up here. A client that leaves
@@ -13,9 +14,7 @@
 
 import type { FileHandle } from 'node:fs/promises';
 import type { BodyStream, Env, Responder } from '../env.js';
-import { CgiHeaderParser } from '../cgi/header-parser.js';
-import { interpretHead } from '../cgi/cgi-response.js';
-import { CgiError } from '../cgi/cgi-error.js';
+import { CgiDocumentReader, DocumentPhase } from '../cgi/cgi-document.js';
 import type { StderrLog } from '../cgi/stderr-log.js';
 import type { FastCgiConnection, RecordSink } from './connection.js';
 import type { RecordEvent } from './record-parser.js';
@@ -57,10 +56,9 @@ export interface ExchangeResult {
   retry: boolean;
 }
 
-const enum Phase {
-  Head,
-  RedirectPending,
-  Body,
+const enum Stage {
+  /** The document is being read and sent (its own phase says how far). */
+  Answering,
   /** The answer is settled (sent, failed or abandoned); what still comes is drained. */
   Draining,
   Done,
@@ -73,14 +71,12 @@ export const runExchange = (request: ExchangeRequest): Promise<ExchangeResult> =
   new Promise((resolve) => new Exchange(request, resolve).start());
 
 class Exchange implements RecordSink {
-  private phase = Phase.Head;
-  private readonly parser: CgiHeaderParser;
-  private redirect: string | null = null;
+  private stage = Stage.Answering;
+  private readonly document: CgiDocumentReader;
   private requestId = 0;
   private stdinDone = false;
   private received = false;
   private retry = false;
-  private paused = false;
   private timer: NodeJS.Timeout | null = null;
   private graceTimer: NodeJS.Timeout | null = null;
   private readonly onSocketDrain = (): void => this.request.input.kind === 'stream' ? this.request.input.body.resume() : undefined;
@@ -90,7 +86,25 @@ class Exchange implements RecordSink {
     private readonly request: ExchangeRequest,
     private readonly resolve: (result: ExchangeResult) => void,
   ) {
-    this.parser = new CgiHeaderParser(request.options.maxHeaderBytes);
+    const socket = request.connection.socket;
+    this.document = new CgiDocumentReader(
+      request.res,
+      request.options.maxHeaderBytes,
+      { pause: () => socket.pause(), resume: () => socket.resume() },
+      {
+        badHead: (err) => {
+          this.request.log('bad header block from the FastCGI application', { code: 'ERR_FCGI_BAD_HEADERS', reason: err.message });
+          this.fail('ERR_FCGI_BAD_HEADERS', 'The application sent an invalid answer');
+        },
+        writeFailed: (err) => {
+          // More than the Content-Length the application declared: the engine cut the connection.
+          this.request.log('response failed', { cause: err });
+          this.abandon();
+        },
+        clientGone: () => this.clientGone(),
+        drained: () => this.timer?.refresh(),
+      },
+    );
   }
 
   start(): void {
@@ -116,12 +130,12 @@ class Exchange implements RecordSink {
     socket.on('drain', this.onSocketDrain);
     body.flow({
       data: (chunk) => {
-        if (this.phase >= Phase.Draining || this.request.connection.dead) return true;
+        if (this.stage !== Stage.Answering || this.request.connection.dead) return true;
         this.timer?.refresh();
         return socket.write(Buffer.concat(streamRecords(RecordType.Stdin, this.requestId, chunk)));
       },
       end: (err) => {
-        if (this.phase >= Phase.Draining || this.request.connection.dead) return;
+        if (this.stage !== Stage.Answering || this.request.connection.dead) return;
         if (err !== undefined) return this.bodyFailed(err);
         socket.write(Buffer.concat(streamRecords(RecordType.Stdin, this.requestId, EMPTY)));
         this.stdinDone = true;
@@ -133,7 +147,7 @@ class Exchange implements RecordSink {
     const socket = this.request.connection.socket;
     try {
       for (let at = 0; at < length; ) {
-        if (this.phase >= Phase.Draining || this.request.connection.dead) return;
+        if (this.stage !== Stage.Answering || this.request.connection.dead) return;
         const buffer = Buffer.allocUnsafe(Math.min(FILE_CHUNK, length - at));
         const { bytesRead } = await file.read(buffer, 0, buffer.length, at);
         if (bytesRead === 0) throw new Error('The spooled request body is shorter than recorded');
@@ -146,7 +160,7 @@ class Exchange implements RecordSink {
           });
         }
       }
-      if (this.phase >= Phase.Draining || this.request.connection.dead) return;
+      if (this.stage !== Stage.Answering || this.request.connection.dead) return;
       socket.write(Buffer.concat(streamRecords(RecordType.Stdin, this.requestId, EMPTY)));
       this.stdinDone = true;
     } catch (err) {
@@ -182,8 +196,8 @@ class Exchange implements RecordSink {
   }
 
   closed(err: Error): void {
-    if (this.phase === Phase.Done) return;
-    if (this.phase === Phase.Draining) return this.finish(false);
+    if (this.stage === Stage.Done) return;
+    if (this.stage === Stage.Draining) return this.finish(false);
     if (!this.received && this.request.retryable && !this.request.res.headersSent) {
       // php-fpm closes a kept connection when its child is recycled (pm.max_requests): a race, not a failure.
       this.retry = true;
@@ -194,105 +208,29 @@ class Exchange implements RecordSink {
   }
 
   private onStdout(chunk: Buffer): void {
-    switch (this.phase) {
-      case Phase.Head:
-        return this.onHeadBytes(chunk);
-      case Phase.RedirectPending:
-        // A body follows the Location: a document after all, a client redirect (RFC 3875 §6.2.4).
-        this.startDocument(302, undefined, [['Location', this.redirect!]]);
-        this.redirect = null;
-        return this.writeBody(chunk);
-      case Phase.Body:
-        return this.writeBody(chunk);
-      default:
-        return;
-    }
-  }
-
-  private onHeadBytes(chunk: Buffer): void {
-    let answer;
-    let rest: Buffer;
-    try {
-      const head = this.parser.push(chunk);
-      if (head === null) return;
-      rest = head.rest;
-      answer = interpretHead(head.fields);
-    } catch (err) {
-      const reason = err instanceof CgiError ? err.message : String(err);
-      this.request.log('bad header block from the FastCGI application', { code: 'ERR_FCGI_BAD_HEADERS', reason });
-      return this.fail('ERR_FCGI_BAD_HEADERS', 'The application sent an invalid answer');
-    }
-    if (answer.kind === 'local-redirect') {
-      if (rest.length === 0) {
-        this.phase = Phase.RedirectPending;
-        this.redirect = answer.location;
-        return;
-      }
-      this.startDocument(302, undefined, [['Location', answer.location]]);
-    } else {
-      this.startDocument(answer.status, answer.reason, answer.headers);
-    }
-    if (rest.length > 0) this.writeBody(rest);
-  }
-
-  private startDocument(status: number, reason: string | undefined, headers: Array<[string, string]>): void {
-    try {
-      this.request.res.writeHead(status, headers, reason === undefined ? undefined : { reason });
-    } catch (err) {
-      this.request.log('bad header block from the FastCGI application', { code: 'ERR_FCGI_BAD_HEADERS', reason: (err as Error).message });
-      return this.fail('ERR_FCGI_BAD_HEADERS', 'The application sent an invalid answer');
-    }
-    this.phase = Phase.Body;
-  }
-
-  private writeBody(chunk: Buffer): void {
-    if (this.phase !== Phase.Body) return;
-    const res = this.request.res;
-    let ok: boolean;
-    try {
-      ok = res.write(chunk);
-    } catch (err) {
-      // More than the Content-Length the application declared: the engine cut the connection.
-      this.request.log('response failed', { cause: err });
-      return this.abandon();
-    }
-    if (ok || this.paused) return;
-    if (res.aborted) return this.clientGone();
-    this.paused = true;
-    this.request.connection.socket.pause();
-    res.onDrain(() => this.onDrain());
-  }
-
-  private onDrain(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.timer?.refresh();
-    this.request.connection.socket.resume();
+    if (this.stage === Stage.Answering) this.document.push(chunk);
   }
 
   private onEndRequest(protocolStatus: number): void {
     const { res } = this.request;
-    if (protocolStatus !== ProtocolStatus.RequestComplete && this.phase === Phase.Head) {
+    const phase = this.document.phase;
+    if (protocolStatus !== ProtocolStatus.RequestComplete && phase === DocumentPhase.Head) {
       const overloaded = protocolStatus === ProtocolStatus.Overloaded;
       this.request.log('the FastCGI application refused the request', { code: overloaded ? 'ERR_FCGI_OVERLOADED' : 'ERR_FCGI_PROTOCOL', protocolStatus });
       sendError(this.request.env, res, overloaded ? 503 : 502, 'The application refused the request', overloaded ? 'ERR_FCGI_OVERLOADED' : 'ERR_FCGI_PROTOCOL');
-    } else if (this.phase === Phase.Head) {
+    } else if (phase === DocumentPhase.Head) {
       this.request.log('the FastCGI application ended without a complete header block', {
         code: 'ERR_FCGI_NO_HEADERS',
-        reason: this.parser.started ? 'incomplete header block' : 'no output',
+        reason: this.document.headStarted ? 'incomplete header block' : 'no output',
       });
       sendError(this.request.env, res, 502, 'The application sent no answer', 'ERR_FCGI_NO_HEADERS');
-    } else if (this.phase === Phase.Body) {
-      try {
-        res.end();
-      } catch (err) {
-        // Less than the declared Content-Length: the engine cut the connection.
-        this.request.log('response failed', { cause: err });
-      }
+    } else {
+      const err = this.document.end();
+      if (err !== null) this.request.log('response failed', { cause: err });
     }
     this.request.stderr.end();
     // php-fpm answered before it took all of STDIN: what is left would be read as the next request.
-    this.finish(this.stdinDone);
+    this.finish(this.stdinDone, this.document.redirect);
   }
 
   // ---- failures and the end ----
@@ -306,7 +244,7 @@ class Exchange implements RecordSink {
   }
 
   private onTimeout(): void {
-    if (this.paused) {
+    if (this.document.paused) {
       // Waiting for the client, not for the application: the engine's send timeout covers that.
       this.timer!.refresh();
       return;
@@ -317,38 +255,32 @@ class Exchange implements RecordSink {
   }
 
   private clientGone(): void {
-    if (this.phase >= Phase.Draining) return;
+    if (this.stage !== Stage.Answering) return;
     this.abandon();
   }
 
   /** Stops answering: FCGI_ABORT_REQUEST, then the rest of the answer is drained until END_REQUEST or the grace period ends. */
   private abandon(): void {
-    this.phase = Phase.Draining;
+    this.stage = Stage.Draining;
     if (this.timer !== null) clearTimeout(this.timer);
     const { connection } = this.request;
     if (!this.stdinDone || connection.dead) return this.finish(false);
     connection.socket.write(abortRequest(this.requestId));
-    if (this.paused) {
-      this.paused = false;
-      connection.socket.resume();
-    }
+    this.document.stop();
     this.graceTimer = setTimeout(() => this.finish(false), this.request.options.abortGraceMs);
   }
 
-  private finish(reusable: boolean): void {
-    if (this.phase === Phase.Done) return;
-    const wasRedirect = this.phase === Phase.RedirectPending;
-    this.phase = Phase.Done;
+  /** The end of the exchange; `location` is a local redirect the answer asked for. */
+  private finish(reusable: boolean, location: string | null = null): void {
+    if (this.stage === Stage.Done) return;
+    this.stage = Stage.Done;
     if (this.timer !== null) clearTimeout(this.timer);
     if (this.graceTimer !== null) clearTimeout(this.graceTimer);
     const { connection, res } = this.request;
     res.signal.removeEventListener('abort', this.onClientGone);
     connection.socket.off('drain', this.onSocketDrain);
-    if (this.paused) {
-      this.paused = false;
-      connection.socket.resume();
-    }
+    this.document.stop();
     this.request.stderr.end();
-    this.resolve({ location: wasRedirect ? this.redirect : null, reusable, retry: this.retry });
+    this.resolve({ location, reusable, retry: this.retry });
   }
 }
