@@ -69,7 +69,8 @@ export const launch = async (config: PorticoConfig): Promise<Launched> => {
       connections: () => ({ open: server?.connectionCount ?? 0, total: server?.acceptedCount ?? 0 }),
     };
     if (hasCgi) sources.cgiInFlight = () => cgi.inFlight;
-    mounts[config.status] = statusApp(counters, sources);
+    // The server's rate limit is for apps, not for the status page.
+    mounts[config.status] = { app: statusApp(counters, sources), rateLimit: false };
     if (cluster.isWorker) shareWithPrimary(counters, sources);
   }
   let accessLog: AccessLog | null = null;

@@ -33,6 +33,7 @@ import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type Limits, type Timeouts } from '..
 import type { App } from '../adapters/env.js';
 import type { AccessLogEntry, AccessLogFormat } from './access-log.js';
 import { compileLogFormat, isLogTemplate } from './log-format.js';
+import { rateLimitCheck } from './rate-limit.js';
 import type { CompressionOptions } from './compression.js';
 import { ConfigError } from './config-error.js';
 import type { ErrorPages } from './error-pages.js';
@@ -228,6 +229,11 @@ export const OPTIONS = {
   responseTimeoutMs: option({
     check: nonNegative, help: 'milliseconds every app has to start its response before a 504 (0: no limit; a mount may set its own)',
     scope: 'serve', flag: 'response-timeout', arg: 'MS', default: 60_000,
+  }),
+  rateLimit: option({
+    check: rateLimitCheck,
+    help: 'limit each client address to RATE requests (10r/s, 600r/m) with N more at once, as nginx limit_req (nodelay); past it 429 with Retry-After. A mount may set its own, or false for none',
+    scope: 'serve', flag: 'rate-limit', arg: 'RATE[,burst=N]', perMount: true, defaultText: 'no limit',
   }),
   compression: option({ check: flagOrObject<CompressionOptions>(), help: 'gzip/brotli for compressible responses: true or { threshold, ... }', scope: 'serve', default: false }),
 };

@@ -4,6 +4,7 @@
 // limited to methods (405 with Allow for the others) and to a Host (virtual hosts).
 
 import type { App } from '../adapters/env.js';
+import type { RateLimitOptions } from './rate-limit.js';
 
 export interface MountOptions {
   app: App;
@@ -15,6 +16,8 @@ export interface MountOptions {
   maxBodyBytes?: number;
   /** Milliseconds the app has to start its response before the client gets a 504. */
   responseTimeoutMs?: number;
+  /** Requests per client address (429 past it; gateway/rate-limit.ts); false: not the server's limit either. */
+  rateLimit?: RateLimitOptions | false;
 }
 
 export type MountTable = Record<string, App | MountOptions>;

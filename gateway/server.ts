@@ -18,6 +18,7 @@ import type { AccessLogEntry } from './access-log.js';
 import { createListener, reloadTls, type TlsOptions } from './listener.js';
 import type { ProxyProtocolOptions } from './proxy-protocol.js';
 import { compressMounts, type CompressionOptions } from './compression.js';
+import { rateLimitMounts, type RateLimitOptions } from './rate-limit.js';
 import { apiLabel, validateOptions } from './config.js';
 import { defaultOf, mountDefaults } from './options-schema.js';
 import { redirectApp, redirectOptions, type RedirectHttpOptions } from './redirect-http.js';
@@ -67,6 +68,11 @@ export interface ServeOptions {
   redirectHttp?: number | RedirectHttpOptions;
   /** Strict-Transport-Security on every HTTPS response: true (a year), a max-age, or options (gateway/hsts.ts). */
   hsts?: boolean | number | HstsOptions;
+  /**
+   * Requests per client address, as nginx's limit_req (gateway/rate-limit.ts): one bucket per
+   * address across every mount without a limit of its own (a mount's `rateLimit`, or false for none).
+   */
+  rateLimit?: RateLimitOptions | false;
 }
 
 export interface ServerAddress {
@@ -99,7 +105,9 @@ export class Server {
   constructor(options: ServeOptions) {
     options = this.options = validateOptions(options, apiLabel, { base: process.cwd(), api: true }) as ServeOptions;
     const table = withMountDefaults(options.mounts ?? (typeof options.app === 'function' ? { '': options.app } : (options.app ?? {})), options);
-    const router = new Router(options.compression ? compressMounts(table, options.compression) : table);
+    const compressed = options.compression ? compressMounts(table, options.compression) : table;
+    // Outermost, so a refused request costs no more than the refusal.
+    const router = new Router(rateLimitMounts(compressed, options.rateLimit).table);
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
     const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const handler = new RequestHandler({
