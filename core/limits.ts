@@ -23,6 +23,9 @@ export interface Limits {
   bodyHighWaterMark: number;
   /** Unsent response bytes an app may pile up while ignoring backpressure before the connection is cut. */
   maxUnsentBytes: number;
+  /** Requests served on one connection before it closes (nginx's keepalive_requests,
+   *  node:http's maxRequestsPerSocket); the last one says Connection: close. 0: no limit. */
+  maxRequestsPerConnection: number;
 }
 
 export interface Timeouts {
@@ -47,6 +50,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   maxReadAheadBytes: 64 * 1024,
   bodyHighWaterMark: 64 * 1024,
   maxUnsentBytes: 64 * 1024 * 1024,
+  maxRequestsPerConnection: 0,
 };
 
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {

@@ -12,7 +12,7 @@ import { HttpError, badRequest } from './errors.js';
 import { CR, LF, SP, TARGET_CHAR, TCHAR, latin1 } from './chars.js';
 import { type FieldLine, parseFieldLine } from './field-line.js';
 import { type HeaderMap, addHeader, newHeaderMap } from './headers.js';
-import { type BodyFraming, requestFraming, requestWantsKeepAlive, hasToken } from './framing.js';
+import { type BodyFraming, requestFraming, hasToken } from './framing.js';
 import { type ParsedTarget, isValidAuthority, parseTarget } from './target.js';
 import { ChunkedDecoder } from './chunked-decoder.js';
 import type { Limits } from './limits.js';
@@ -32,7 +32,6 @@ export interface RequestHead {
   bodyFraming: BodyFraming;
   /** Declared body length, 0 for none, -1 for chunked. */
   contentLength: number;
-  keepAlive: boolean;
   expectContinue: boolean;
   /** Connection: upgrade together with an Upgrade field. */
   upgrade: boolean;
@@ -284,7 +283,6 @@ export class RequestParser {
       authority: parsedTarget.form === 'absolute' ? parsedTarget.authority : (host ?? ''),
       bodyFraming: framing.kind,
       contentLength: framing.length,
-      keepAlive: requestWantsKeepAlive(versionMinor, connection),
       expectContinue,
       upgrade: headers['upgrade'] !== undefined && hasToken(connection, 'upgrade'),
     };

@@ -11,7 +11,7 @@
 import { HttpError, appError } from './errors.js';
 import { isFieldValue, isToken } from './chars.js';
 import { httpDate } from './http-date.js';
-import { type ResponseFraming, responseFraming, statusHasNoBody } from './framing.js';
+import { type ResponseFraming, type UnreadBody, decideResponse } from './framing.js';
 import { type OutgoingHeaders, type ResponseHead, serializeHead } from './response-head.js';
 import type { Socket } from 'node:net';
 
@@ -26,8 +26,13 @@ export interface ResponseChannel {
   finished(res: OutgoingResponse, close: boolean): void;
   /** The response cannot complete: the connection is destroyed. */
   abort(res: OutgoingResponse, err: Error): void;
-  /** Whether the connection may stay open after this response. */
-  readonly keepAliveAllowed: boolean;
+  /** The connection's side of the framing decision (framing.ts), as it stands when the head goes out:
+   *  requests read on it (this one included), the most allowed (0: no limit), whether the engine
+   *  ends it after this exchange, and the unread rest of the request body. */
+  readonly requests: number;
+  readonly maxRequests: number;
+  readonly closing: boolean;
+  readonly unreadBody: UnreadBody;
   /** Hands the socket over (upgrade, CONNECT, nph CGI); the engine forgets it. */
   detach(res: OutgoingResponse): { socket: Socket; head: Buffer };
 }
@@ -42,6 +47,14 @@ export interface HeadOptions {
    * Transfer-Encoding: chunked, as its GET would (RFC 9110 §9.3.2).
    */
   length?: 'unknown';
+  /**
+   * Announce persistence when the connection stays open, as node:http does (its apps
+   * and clients see these fields): "Connection: keep-alive" and, unless this is "",
+   * "Keep-Alive: <this>" (e.g. "timeout=5"). Without it an HTTP/1.1 response says
+   * nothing (RFC 9112 §9.3 makes persistence the default) and an HTTP/1.0 one says
+   * Connection: keep-alive. A response that closes says Connection: close either way.
+   */
+  keepAlive?: string;
 }
 
 const enum State {
@@ -66,14 +79,17 @@ export class OutgoingResponse {
   private closeCallbacks: Array<(err?: Error) => void> | null = null;
   private controller: AbortController | null = null;
   private abortReason: Error | null = null;
-  private askedClose = false;
+  private closeDelimited = false;
   private lengthUnknown = false;
+  private keepAliveField: string | undefined = undefined;
   status = 200;
 
   constructor(
     private readonly channel: ResponseChannel,
     readonly versionMinor: 0 | 1,
     readonly isHead: boolean,
+    /** The request's Connection field (close, keep-alive), for the persistence decision. */
+    private readonly requestConnection: string | undefined,
   ) {}
 
   /** True once the status line and fields went out. */
@@ -105,8 +121,11 @@ export class OutgoingResponse {
     if (this.state !== State.Idle) throw appError('ERR_HEADERS_SENT', 'Response head was already sent');
     this.head = serializeHead(status, headers, options?.reason);
     this.status = status;
-    this.askedClose = options?.framing === 'close';
+    const keepAlive = options?.keepAlive;
+    if (keepAlive !== undefined && !isFieldValue(keepAlive)) throw appError('ERR_INVALID_HEADER', 'Invalid Keep-Alive value');
+    this.closeDelimited = options?.framing === 'close';
     this.lengthUnknown = options?.length === 'unknown';
+    this.keepAliveField = keepAlive;
     return this;
   }
 
@@ -125,7 +144,7 @@ export class OutgoingResponse {
       if (this.state === State.Ended) throw appError('ERR_WRITE_AFTER_END', 'write() after end()');
       return false;
     }
-    if (this.state === State.Idle) this.start(-1, null, false);
+    if (this.state === State.Idle) this.start('parts', null);
     return this.writeBody(chunk);
   }
 
@@ -136,9 +155,7 @@ export class OutgoingResponse {
       return;
     }
     if (this.state === State.Idle) {
-      // A HEAD answered with a bare end() says nothing of GET's length (as node:http).
-      const length = this.lengthUnknown || (chunk === undefined && this.isHead) ? -1 : chunk === undefined ? 0 : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
-      this.start(length, chunk ?? null, !this.lengthUnknown);
+      this.start(chunk === undefined ? 'none' : typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength, chunk ?? null);
       if ((this.state as State) !== State.Streaming) return;
     } else if (chunk !== undefined && !this.writeBody(chunk) && this.state !== State.Streaming) {
       return;
@@ -196,59 +213,55 @@ export class OutgoingResponse {
 
   // ---- framing ----
 
-  /** Chooses the framing and sends the head (with `body` when the response is complete at once). */
-  private start(completeLength: number, body: Chunk | null, ending: boolean): void {
+  /** Sends the head, framed by decideResponse(), with `body` when the response is complete at once. */
+  private start(content: number | 'none' | 'parts', body: Chunk | null): void {
     const head = this.head ?? serializeHead(200, undefined);
-    const status = this.status;
-    const noBody = this.isHead || statusHasNoBody(status);
-    const knownLength = head.declaredLength >= 0 ? head.declaredLength : completeLength;
-    const framing = responseFraming(
-      this.versionMinor,
-      noBody,
-      knownLength,
-      head.wantsChunked && this.versionMinor === 1,
-      this.askedClose,
-    );
+    const channel = this.channel;
+    const decision = decideResponse({
+      versionMinor: this.versionMinor,
+      isHead: this.isHead,
+      requestConnection: this.requestConnection,
+      status: this.status,
+      declaredLength: head.declaredLength,
+      content,
+      lengthUnknown: this.lengthUnknown,
+      wantsChunked: head.wantsChunked,
+      closeDelimited: this.closeDelimited,
+      appClose: head.wantsClose,
+      keepAlive: this.keepAliveField,
+      requests: channel.requests,
+      maxRequests: channel.maxRequests,
+      closing: channel.closing,
+      unreadBody: channel.unreadBody,
+    });
+    const framing = decision.body;
     this.framing = framing;
-    this.closeAfter = framing === 'close' || head.wantsClose || !this.channel.keepAliveAllowed;
-    let text = head.text;
-    if (framing === 'length') {
-      text += 'Content-Length: ' + knownLength + CRLF;
-      this.remaining = knownLength;
-    } else if (framing === 'chunked') {
-      text += 'Transfer-Encoding: chunked\r\n';
-    } else if (this.isHead && !statusHasNoBody(status)) {
-      // HEAD: the fields GET would get (RFC 9110 §9.3.2), without the body.
-      if (knownLength >= 0) text += 'Content-Length: ' + knownLength + CRLF;
-      else if (!ending && this.versionMinor === 1 && !this.askedClose) text += 'Transfer-Encoding: chunked\r\n';
-    } else if (status === 304 && head.declaredLength >= 0) {
-      text += 'Content-Length: ' + head.declaredLength + CRLF;
-    }
-    if (this.closeAfter) text += 'Connection: close\r\n';
-    else if (this.versionMinor === 0) text += 'Connection: keep-alive\r\n';
+    this.remaining = decision.length;
+    this.closeAfter = decision.close;
+    let text = head.text + decision.fields;
     if (!head.hasDate) text += 'Date: ' + httpDate() + CRLF;
     text += CRLF;
     this.headBytes += text.length;
     this.state = State.Streaming;
     this.head = null;
     if (body === null || framing === 'none') {
-      this.channel.send(text, true);
+      channel.send(text, true);
       if (body !== null) this.finish(undefined);
       return;
     }
-    if (framing !== 'length' || completeLength !== knownLength) {
+    if (framing !== 'length' || content !== decision.length) {
       // The body still needs writeBody's framing: chunked (the app asked for it with
       // Transfer-Encoding or Trailer; sending it raw broke the framing), close-delimited,
       // or a declared length it does not match. end() then finishes, with its trailers.
-      this.channel.send(text, true);
+      channel.send(text, true);
       this.writeBody(body);
       return;
     }
     // Head and complete body in one write (one string when the head is ASCII).
-    if (typeof body === 'string' && head.ascii) this.channel.send(text + body);
+    if (typeof body === 'string' && head.ascii) channel.send(text + body);
     else {
-      this.channel.send(text, true);
-      this.channel.send(body);
+      channel.send(text, true);
+      channel.send(body);
     }
     this.remaining = 0;
     this.finish(undefined);

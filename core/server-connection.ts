@@ -10,6 +10,7 @@
 // pipelined requests wait in the parser, read ahead up to maxReadAheadBytes.
 
 import { HttpError } from './errors.js';
+import { type UnreadBody, afterResponse, unreadBody } from './framing.js';
 import { RequestParser, type ParserEvent, type RequestHead } from './request-parser.js';
 import { RequestBody } from './request-body.js';
 import { OutgoingResponse, type Chunk, type ResponseChannel } from './response.js';
@@ -277,7 +278,7 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
     this.requests++;
     this.head = head;
     const body = new RequestBody(head.contentLength, this.options.limits.bodyHighWaterMark);
-    const res = new OutgoingResponse(this, head.versionMinor, head.method === 'HEAD');
+    const res = new OutgoingResponse(this, head.versionMinor, head.method === 'HEAD', head.headers['connection']);
     this.body = body;
     this.res = res;
     this.continueSent = false;
@@ -314,21 +315,32 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
 
   // ---- the response side (ResponseChannel) ----
 
-  get keepAliveAllowed(): boolean {
-    if (this.last || this.head === null || !this.head.keepAlive) return false;
-    // A response that starts before the app took any of its body announces the close
-    // that finished() will decide (RFC 9110 §10.1.1 SHOULD, RFC 9112 §9.6).
-    const body = this.body;
-    return body === null || body.complete || body.started || this.canDrain(body);
+  get maxRequests(): number {
+    return this.options.limits.maxRequestsPerConnection;
   }
 
-  /** Whether the unread rest of `body` can be discarded to keep the connection. */
-  private canDrain(body: RequestBody): boolean {
-    const head = this.head!;
-    // A client still waiting for 100 Continue sends nothing more: there is nothing to drain.
-    if (head.expectContinue && !this.continueSent) return false;
-    const remaining = head.contentLength >= 0 ? head.contentLength - body.received : this.options.limits.maxDrainBytes;
-    return remaining <= this.options.limits.maxDrainBytes;
+  /** The engine ends the connection after this exchange (shutdown(), an error page). */
+  get closing(): boolean {
+    return this.last;
+  }
+
+  /** The unread rest of the current request body (framing.ts decides what it means for persistence). */
+  get unreadBody(): UnreadBody {
+    return this.restOfBody(true);
+  }
+
+  /** `appReading`: count a body the app has begun to read as one that will arrive. */
+  private restOfBody(appReading: boolean): UnreadBody {
+    const head = this.head;
+    const body = this.body;
+    if (head === null || body === null) return 'none';
+    return unreadBody(
+      body.complete,
+      appReading && body.started,
+      head.contentLength >= 0 ? head.contentLength - body.received : -1,
+      head.expectContinue && !this.continueSent,
+      this.options.limits.maxDrainBytes,
+    );
   }
 
   /** Queues bytes; the driver corks them until the end of this event loop turn. */
@@ -355,22 +367,20 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
     }
     res.closed();
     const body = this.body!;
-    if (body.complete) {
-      if (close || this.last) this.mustClose();
-      else this.nextExchange();
-      this.pump();
-      return;
-    }
-    // The app answered without reading the whole body. Discard a bounded remainder
-    // to keep the connection; a client still waiting for 100 Continue will send
-    // nothing, so that connection is closed instead.
-    body.fail(new HttpError('ERR_BODY_DISCARDED', 500, 'The response finished before the body was read'));
-    if (close || this.last || !this.canDrain(body)) {
+    const next = afterResponse(close || this.last, this.restOfBody(false));
+    // An app that answered without reading the whole body: a bounded rest is discarded to
+    // keep the connection (draining); a client still waiting for 100 Continue will send
+    // nothing, so that connection closes instead.
+    if (!body.complete) body.fail(new HttpError('ERR_BODY_DISCARDED', 500, 'The response finished before the body was read'));
+    if (next === 'drain') {
+      this.drainBudget = this.options.limits.maxDrainBytes;
+      this.stateName = 'draining';
+    } else if (next === 'next') {
+      this.nextExchange();
+    } else {
       this.mustClose();
       return;
     }
-    this.drainBudget = this.options.limits.maxDrainBytes;
-    this.stateName = 'draining';
     this.pump();
   }
 
@@ -444,7 +454,7 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
       current.closed(err);
     }
     // An error in a HEAD exchange (stalled body, response timeout) gets no body either (RFC 9110 §9.3.2).
-    const res = new OutgoingResponse(this, this.head?.versionMinor ?? 1, current !== null && this.head?.method === 'HEAD');
+    const res = new OutgoingResponse(this, this.head?.versionMinor ?? 1, current !== null && this.head?.method === 'HEAD', undefined);
     this.res = null;
     this.respondWithError(res, err);
   }

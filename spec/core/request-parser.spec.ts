@@ -26,7 +26,6 @@ test('the head: target form, authority, framing, persistence, expectations', (t)
   t.is(h.versionMinor, 0);
   t.is(h.bodyFraming, 'length');
   t.is(h.contentLength, 3);
-  t.true(h.keepAlive);
   t.false(h.expectContinue, 'HTTP/1.0 never waits for 100 Continue');
   t.true(h.upgrade);
   t.is(h.headers['connection'], 'keep-alive, Upgrade');

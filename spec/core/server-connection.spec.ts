@@ -6,7 +6,7 @@
 import test from 'ava';
 import { HttpError } from '../../core/index.js';
 import { FIXTURE_LIMITS, FOLLOW_UP, REQUESTS, type Outcome } from '../fixtures/requests.js';
-import { WAYS, answerAt, echoOnEnd, isHttpError, memoryConnection, type Way } from '../helpers/memory-connection.js';
+import { WAYS, answerAt, echoOnEnd, isHttpError, memoryConnection, type Exchange, type Way } from '../helpers/memory-connection.js';
 import { header } from '../helpers/response-reader.js';
 
 const GET = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
@@ -212,6 +212,33 @@ each('responding → must-close after Connection: close, HTTP/1.0, or shutdown()
     t.is(m.exchanges.length, 1, 'the pipelined request is not served');
     t.is(header(m.driver.responses()[0]!, 'connection'), 'close');
   }
+});
+
+each('responding → must-close after the last request maxRequestsPerConnection allows; it says Connection: close', (t, way) => {
+  const m = memoryConnection({ limits: { maxRequestsPerConnection: 2 }, onRequest: answerAt() });
+  m.feed(GET + GET + GET, way);
+  t.is(m.machine.state, 'must-close');
+  t.is(m.exchanges.length, 2, 'the third pipelined request is not served');
+  t.deepEqual(m.driver.responses().map((r) => header(r, 'connection')), [undefined, 'close']);
+});
+
+each("responding: writeHead's keepAlive announces persistence (Connection: keep-alive, Keep-Alive) only on a response that keeps the connection", (t, way) => {
+  const announce = (value: string) => (x: Exchange): void => {
+    x.res.writeHead(200, {}, { keepAlive: value });
+    x.res.end('ok');
+  };
+  const m = memoryConnection({ onRequest: announce('timeout=5') });
+  m.feed(GET + 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n' + 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', way);
+  const [first, old, last] = m.driver.responses();
+  t.deepEqual([header(first!, 'connection'), header(first!, 'keep-alive')], ['keep-alive', 'timeout=5']);
+  t.deepEqual([header(old!, 'connection'), header(old!, 'keep-alive')], ['keep-alive', 'timeout=5']);
+  t.deepEqual([header(last!, 'connection'), header(last!, 'keep-alive')], ['close', undefined]);
+  t.is(m.driver.text.match(/connection:/gi)?.length, 3, 'one Connection field per response');
+  const bare = memoryConnection({ onRequest: announce('') });
+  bare.feed(GET, way);
+  t.deepEqual([header(bare.driver.responses()[0]!, 'connection'), header(bare.driver.responses()[0]!, 'keep-alive')], ['keep-alive', undefined]);
+  const bad = memoryConnection({ onRequest: (x) => t.throws(() => x.res.writeHead(200, {}, { keepAlive: 'timeout=5\r\nX-Evil: 1' }), { code: 'ERR_INVALID_HEADER' }) });
+  bad.feed(GET, way);
 });
 
 each('responding: pipelined requests are served one after another, read ahead up to maxReadAheadBytes', (t, way) => {
