@@ -60,7 +60,8 @@ const positional = entries.find(([, o]) => o.positional !== undefined);
 export const HELP = `Usage: portico [options] [${positional?.[1].positional ?? 'MODULE'}]
 
 Serves MODULE (an app: Fetch handler, { fetch } object, (req, res) function,
-Express, Koa or Connect app, or a native Portico app) at "/", and any --mount.
+Express, Koa or Connect app, or a native Portico app; or a folder, whose files
+are served as static:DIR) at "/", and any --mount.
 
 Options:
 ${[...flagged.map(([, o]) => helpLine(o.flag!, o.short, o.arg, helpText(o))), ...COMMAND_FLAGS.map((f) => helpLine(f.flag, f.short, f.arg, f.help))].join('\n')}

@@ -1,8 +1,9 @@
-// serve({ compression }) : wraps every app of a mount table in compress()
-// (adapters/middleware/compression: middleware around any app, not an adapter),
-// keeping each mount's other options. Compression is a
-// per-app wrapper rather than part of the engine so that a mount can opt out
-// (mount its app with compress() or without) and the engine stays byte-exact.
+// serve({ compression }) : wraps the app of every mount whose `compression` is
+// on (the top-level value is each mount's default, and a mount may set its own,
+// `{ app, compression: false }`) in compress() (adapters/middleware/compression:
+// middleware around any app, not an adapter), keeping the mount's other options.
+// Compression is a per-app wrapper rather than part of the engine so that a
+// mount can opt out and the engine stays byte-exact.
 
 import type { App } from '../adapters/env.js';
 import { compress, type CompressionOptions } from '../adapters/middleware/compression/index.js';
@@ -10,11 +11,11 @@ import type { MountTable } from './router.js';
 
 export type { CompressionOptions };
 
-export const compressMounts = (table: MountTable, options: true | CompressionOptions): MountTable => {
-  const config = options === true ? {} : options;
+export const compressMounts = (table: MountTable): MountTable => {
   const out: MountTable = {};
   for (const [prefix, spec] of Object.entries(table)) {
-    out[prefix] = typeof spec === 'function' ? compress(spec as App, config) : { ...spec, app: compress(spec.app, config) };
+    const options = typeof spec === 'function' ? undefined : spec.compression;
+    out[prefix] = typeof spec === 'function' || !options ? spec : { ...spec, app: compress(spec.app as App, options === true ? {} : options) };
   }
   return out;
 };

@@ -19,6 +19,7 @@ import type { App } from '../adapters/env.js';
 import type { MountOptions, MountTable } from './router.js';
 import { ConfigError } from './config-error.js';
 import { Target, type AppKind, type MountSpec, type TargetType } from './target.js';
+import { TARGET_MOUNT_KEYS, mountOption } from './options-schema.js';
 
 const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
@@ -126,9 +127,15 @@ const BUILDERS: Record<TargetType, (target: Target, kind: AppKind | undefined, w
     const { cgiApp } = await import('../adapters/cgi/index.js');
     return cgiApp({ root: target.location });
   },
-  static: async (target) => {
+  static: async (target, _kind, _where, options) => {
     const { staticApp } = await import('../adapters/static/index.js');
-    return staticApp({ root: target.location });
+    const { listing, spa, cacheControl } = options as { listing?: boolean; spa?: boolean | string; cacheControl?: string };
+    return staticApp({
+      root: target.location,
+      ...(listing !== undefined && { listDirectories: listing }),
+      ...(spa !== undefined && { spa }),
+      ...(cacheControl !== undefined && { cacheControl }),
+    });
   },
   proxy: async (target) => {
     const { proxyApp } = await import('../adapters/proxy/index.js');
@@ -161,6 +168,7 @@ export const loadMounts = async (
 ): Promise<MountTable> => {
   const specs: Record<string, MountSpec> = { ...mounts };
   if (app !== undefined) specs['/'] = app;
+  checkTargetOptions(specs, defaults);
   const table: MountTable = {};
   for (const [prefix, spec] of Object.entries(specs)) {
     const where = `mount ${prefix || '/'}`;
@@ -168,8 +176,39 @@ export const loadMounts = async (
     else if (typeof spec === 'function') table[prefix] = spec;
     else {
       const inner = spec.app instanceof Target ? wrap(await loadTarget(spec.app, kind, where, { ...defaults, ...spec }), spec.app) : spec.app;
-      table[prefix] = { ...spec, app: inner } as MountOptions;
+      // The builder took the target's own options (listing, spa...); serve() gets the rest.
+      const rest = Object.fromEntries(Object.entries(spec).filter(([k]) => !TARGET_MOUNT_KEYS.includes(k)));
+      table[prefix] = { ...rest, app: inner } as MountOptions;
     }
   }
   return table;
+};
+
+const targetOf = (spec: MountSpec): Target | null => (spec instanceof Target ? spec : typeof spec === 'function' ? null : spec.app instanceof Target ? spec.app : null);
+
+/**
+ * Options that only some targets read (--spa: static mounts) must reach one: a
+ * mount of another kind that sets it, or a top-level value with no such mount
+ * (`portico --spa ./app.mjs`), would be ignored without a word, so it is an error.
+ */
+const checkTargetOptions = (specs: Record<string, MountSpec>, defaults: Record<string, unknown>): void => {
+  const types = Object.values(specs).map((s) => targetOf(s)?.type);
+  for (const [prefix, spec] of Object.entries(specs)) {
+    if (typeof spec === 'function' || spec instanceof Target) continue;
+    for (const key of Object.keys(spec)) {
+      const targets = mountOption(key)?.targets;
+      const type = targetOf(spec)?.type;
+      if (targets !== undefined && (type === undefined || !targets.includes(type))) {
+        throw new ConfigError(`mount ${prefix || '/'}: "${key}" applies to ${targets.map((t) => t + ':').join(' ')} mounts only, not to ${type === undefined ? 'an app' : type === 'module' ? 'an app module' : `a ${type}: mount`}`);
+      }
+    }
+  }
+  for (const [key, value] of Object.entries(defaults)) {
+    const targets = mountOption(key)?.targets;
+    if (targets === undefined || value === undefined || value === false) continue;
+    if (!types.some((t) => t !== undefined && targets.includes(t))) {
+      const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+      throw new ConfigError(`${flag} applies to ${targets.map((t) => t + ':').join(' ')} mounts, and none is mounted (a folder is one: portico ./dist, or --mount /=static:./dist)`);
+    }
+  }
 };

@@ -41,7 +41,7 @@ export const optionsReference = (): string => {
   for (const [key, o] of Object.entries(OPTIONS) as Array<[OptionKey, OptionSpec<unknown>]>) {
     if (o.perMount && !(key in MOUNT_OPTIONS)) lines.push(`| ${code(key)} | ${cell(o.help)} (default: the top-level value) |`);
   }
-  lines.push('', '### Targets', '', 'A TARGET string (CLI, config files) is an app module path, or one of:', '', '| TARGET | Serves |', '| --- | --- |');
+  lines.push('', '### Targets', '', 'A TARGET string (CLI, config files) is an app module path, a folder (served as `static:`, as `npx serve dist`), or one of:', '', '| TARGET | Serves |', '| --- | --- |');
   for (const [name, k] of Object.entries(TARGET_KINDS)) lines.push(`| ${code(`${name}:${k.syntax}`)} | ${cell(k.help)} |`);
   lines.push('', END);
   return lines.join('\n');

@@ -29,7 +29,7 @@
 
 import type { RedirectHttpOptions } from './redirect-http.js';
 import type { HstsOptions } from './hsts.js';
-import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type Limits, type Timeouts } from '../core/index.js';
+import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, isFieldValue, type Limits, type Timeouts } from '../core/index.js';
 import type { App } from '../adapters/env.js';
 import type { AccessLogEntry, AccessLogFormat } from './access-log.js';
 import { compileLogFormat, isLogTemplate } from './log-format.js';
@@ -42,7 +42,7 @@ import type { Logger } from './log.js';
 import type { ProxyProtocolOptions } from './proxy-protocol.js';
 import type { MountOptions, MountTable } from './router.js';
 import type { ServeOptions } from './server.js';
-import { APP_KINDS, parseTarget, targetSyntax, type AppKind, type MountSpec } from './target.js';
+import { APP_KINDS, parseTarget, targetSyntax, type AppKind, type MountSpec, type TargetType } from './target.js';
 import {
   boolean, fail, file, flagOrObject, functionOr, integer, nonNegative, numbers, oneOf, outputPath, plainObject, positive, shaped, string, unknownKey,
   type Check, type CheckContext,
@@ -71,6 +71,8 @@ export interface OptionSpec<T> {
   positional?: string;
   /** Also settable in a mount's options; the top-level value is every mount's default. */
   perMount?: boolean;
+  /** Only mounts of these target types read it (load-app.ts's builders); another mount setting it is an error. */
+  targets?: readonly TargetType[];
   /** The option needs this other one to be given too. */
   requires?: string;
   /** How serve() takes it, when that differs (apps are functions there). */
@@ -104,6 +106,10 @@ const mountSpec: Check<MountSpec> = (v, label, ctx) => {
   for (const [k, value] of Object.entries(o)) {
     const spec = mountOption(k);
     if (spec === undefined) throw unknownKey(label, k, MOUNT_KEYS);
+    if (ctx.api && spec.scope === 'cli') {
+      const targets = (spec.targets ?? []).map((t) => `${t}:`).join(' ');
+      throw new ConfigError(`${label}.${k}: is for ${targets} targets of the CLI and config files; in serve(), give it to the adapter (${spec.targets?.[0] ?? 'static'}App({ ... }))`);
+    }
     if (value !== undefined) out[k] = k === 'app' ? value : spec.check(value, `${label}.${k}`, ctx);
   }
   if (o['app'] === undefined) throw new ConfigError(`${label}: missing "app"`);
@@ -172,7 +178,7 @@ export const OPTIONS = {
     help: 'the app at "/": a function, a TARGET string or mount options', api: 'an app function or a mount table', scope: 'serve', positional: 'MODULE',
   }),
   mounts: option({
-    check: mountTable, help: `mount TARGET at PREFIX (repeatable). TARGET is an app module (./app.mjs, or node:/fetch:/native:./app.mjs to force its kind), ${targetSyntax()}`,
+    check: mountTable, help: `mount TARGET at PREFIX (repeatable). TARGET is an app module (./app.mjs, or node:/fetch:/native:./app.mjs to force its kind), a folder (./dist, as static:), ${targetSyntax()}`,
     scope: 'serve', flag: 'mount', short: 'm', arg: 'PREFIX=TARGET', multiple: true, fromFlag: mountFlags,
   }),
   kind: option({ check: oneOf<AppKind>(...APP_KINDS), help: 'how to wrap app modules whose kind is not marked', scope: 'cli', flag: 'kind', arg: APP_KINDS.join('|'), defaultText: 'detected' }),
@@ -235,7 +241,24 @@ export const OPTIONS = {
     help: 'limit each client address to RATE requests (10r/s, 600r/m) with N more at once, as nginx limit_req (nodelay); past it 429 with Retry-After. A mount may set its own, or false for none',
     scope: 'serve', flag: 'rate-limit', arg: 'RATE[,burst=N]', perMount: true, defaultText: 'no limit',
   }),
-  compression: option({ check: flagOrObject<CompressionOptions>(), help: 'gzip/brotli for compressible responses: true or { threshold, ... }', scope: 'serve', default: false }),
+  compression: option({
+    check: flagOrObject<CompressionOptions>(), help: 'gzip/brotli for compressible responses (true, or { threshold, ... } in a config file)',
+    scope: 'serve', flag: 'compression', perMount: true, default: false,
+  }),
+  listing: option({
+    check: boolean, help: 'static: mounts list a folder that has no index file (HTML, or JSON when Accept asks)',
+    scope: 'cli', flag: 'listing', perMount: true, targets: ['static'], default: false,
+  }),
+  spa: option({
+    check: shaped<boolean | string>((v) => typeof v === 'boolean' || (typeof v === 'string' && v !== ''), 'true, false or a file below the root ("200.html")'),
+    help: 'static: mounts serve a single-page app: a missing path asked for as HTML gets index.html with 200, as serve -s (a config file may name another file)',
+    scope: 'cli', flag: 'spa', perMount: true, targets: ['static'], default: false,
+  }),
+  cacheControl: option({
+    check: shaped<string>((v) => typeof v === 'string' && v.trim() !== '' && isFieldValue(v), 'a Cache-Control field value ("public, max-age=3600")'),
+    help: "static: mounts send this Cache-Control with every file (an SPA's index.html keeps no-cache)",
+    scope: 'cli', flag: 'cache-control', arg: 'VALUE', perMount: true, targets: ['static'],
+  }),
 };
 
 export type Options = typeof OPTIONS;
@@ -250,11 +273,14 @@ export const MOUNT_KEYS: readonly string[] = [
   ...Object.entries(OPTIONS).filter(([k, o]) => (o as OptionSpec<unknown>).perMount === true && !(k in MOUNT_OPTIONS)).map(([k]) => k),
 ];
 
-/** The check of a mount option, or undefined for an unknown key. */
-export const mountOption = (key: string): { check: Check<unknown> } | undefined =>
+/** The spec of a mount option (its check; scope and targets for top-level ones), or undefined for an unknown key. */
+export const mountOption = (key: string): Pick<OptionSpec<unknown>, 'check' | 'scope' | 'targets'> | undefined =>
   Object.hasOwn(MOUNT_OPTIONS, key)
-    ? (MOUNT_OPTIONS as Record<string, { check: Check<unknown> }>)[key]
+    ? { ...(MOUNT_OPTIONS as Record<string, { check: Check<unknown> }>)[key]!, scope: 'serve' }
     : MOUNT_KEYS.includes(key) ? (OPTIONS as Record<string, OptionSpec<unknown>>)[key] : undefined;
+
+/** Mount keys only target builders read (static: options of the CLI): the mount tables serve() gets never carry them. */
+export const TARGET_MOUNT_KEYS: readonly string[] = MOUNT_KEYS.filter((k) => mountOption(k)!.scope === 'cli');
 
 /** The CLI's configuration, as checked: flags and config files become this object. */
 export type PorticoConfig = { [K in OptionKey]?: ValueOf<Options[K]> };

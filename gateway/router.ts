@@ -5,6 +5,7 @@
 
 import type { App } from '../adapters/env.js';
 import type { RateLimitOptions } from './rate-limit.js';
+import type { CompressionOptions } from '../adapters/middleware/compression/index.js';
 
 export interface MountOptions {
   app: App;
@@ -18,6 +19,8 @@ export interface MountOptions {
   responseTimeoutMs?: number;
   /** Requests per client address (429 past it; gateway/rate-limit.ts); false: not the server's limit either. */
   rateLimit?: RateLimitOptions | false;
+  /** gzip/brotli around this mount's app (serve() applies it; the router ignores it). */
+  compression?: boolean | CompressionOptions;
 }
 
 export type MountTable = Record<string, App | MountOptions>;

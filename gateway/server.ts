@@ -105,9 +105,8 @@ export class Server {
   constructor(options: ServeOptions) {
     options = this.options = validateOptions(options, apiLabel, { base: process.cwd(), api: true }) as ServeOptions;
     const table = withMountDefaults(options.mounts ?? (typeof options.app === 'function' ? { '': options.app } : (options.app ?? {})), options);
-    const compressed = options.compression ? compressMounts(table, options.compression) : table;
     // Outermost, so a refused request costs no more than the refusal.
-    const router = new Router(rateLimitMounts(compressed, options.rateLimit).table);
+    const router = new Router(rateLimitMounts(compressMounts(table), options.rateLimit).table);
     const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
     const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const handler = new RequestHandler({

@@ -1,5 +1,6 @@
 // Mount targets as the CLI and config files spell them: "./app.mjs" (an app
-// module, its kind detected), "node:./app.mjs" / "fetch:…" / "native:…" (kind
+// module, its kind detected), "./dist" (a folder: its static files, as
+// `npx serve dist`), "node:./app.mjs" / "fetch:…" / "native:…" (kind
 // forced), "cgi:DIR", "static:DIR", "proxy:URL", "php:DIR" (a PHP site through
 // php-fpm: a running one's socket, else one started for it) and "fcgi:ADDRESS"
 // (any FastCGI application, nginx's fastcgi_pass address). Each "kind:" is one entry of
@@ -123,5 +124,15 @@ export const parseTarget = (spec: string, base: string, label: string): Target =
     const hint = didYouMean(scheme, Object.keys(TARGET_KINDS));
     throw new ConfigError(`${label}: unknown kind ${JSON.stringify(scheme)} in ${JSON.stringify(spec)}${hint || ` (known: ${Object.keys(TARGET_KINDS).join(', ')})`}`);
   }
+  // A folder is served as files (`portico ./dist`, as `npx serve dist`); a module is a file.
+  if (isDirectory(file)) return new Target('static', file);
   return new Target('module', existing(file, label, false));
+};
+
+const isDirectory = (p: string): boolean => {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 };

@@ -41,7 +41,7 @@ test('two modules', failsWith, [`${FIX}/native.mjs`, `${FIX}/fetch.mjs`], /only 
 test('--mount without "="', failsWith, ['--mount', '/api'], /--mount must be PREFIX=TARGET/);
 test('--mount prefix without "/"', failsWith, ['--mount', 'api=./x.mjs'], /--mount must be PREFIX=TARGET with PREFIX starting with "\/"/);
 test('missing module', failsWith, ['./no-such-app.mjs'], /MODULE: no such file: .*no-such-app\.mjs/);
-test('a directory as module', failsWith, [FIX], /MODULE: is a directory, not a module/);
+test('a directory forced to a module kind', failsWith, [`node:${FIX}`], /MODULE: is a directory, not a module/);
 test('static: missing directory', failsWith, ['--mount', '/=static:./no-such-dir'], /--mount\["\/"\]: no such directory: .*no-such-dir/);
 test('cgi: a file, not a directory', failsWith, ['--mount', `/cgi=cgi:${FIX}/native.mjs`], /not a directory/);
 test('proxy: not an http URL', failsWith, ['--mount', '/p=proxy:ftp://example.com'], /proxy: needs an http\(s\) URL, got "ftp:\/\/example.com"/);
