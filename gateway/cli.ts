@@ -63,6 +63,8 @@ const serveOne = async (config: PorticoConfig): Promise<void> => {
   if (cluster.isWorker) await reportToPrimary({ portico: 'listening', url: where(server) });
   else {
     out(`portico: listening on ${where(server)}`);
+    const redirect = server.redirectAddress;
+    if (redirect !== null) out(`portico: redirecting http://${redirect.host.includes(':') ? `[${redirect.host}]` : redirect.host}:${redirect.port} to HTTPS`);
     for (const [prefix, spec] of Object.entries(config.mounts ?? {})) out(`  ${prefix || '/'} → ${describeMount(spec)}`);
     if (config.app !== undefined) out(`  / → ${describeMount(config.app)}`);
   }

@@ -60,6 +60,10 @@ export const launch = async (config: PorticoConfig): Promise<Launched> => {
   for (const key of SERVE_KEYS) if (config[key] !== undefined && key !== 'app' && key !== 'mounts' && key !== 'accessLog') (options as Record<string, unknown>)[key] = config[key];
   if (config.socket !== undefined) options.path = config.socket;
   if (config.tlsCert !== undefined) options.tls = { ...config.tls, ...readTls(config) };
+  const redirect = config.redirectHttp;
+  if (redirect !== undefined && options.tls === undefined && (typeof redirect === 'number' || redirect.httpsPort === undefined)) {
+    throw new ConfigError('--redirect-http needs --tls-cert and --tls-key (or, when TLS ends in front of Portico, redirectHttp: { port, httpsPort } in a config file)');
+  }
 
   let server: Server | null = null;
   let counters: StatusCounters | null = null;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { Agent, request } from 'undici';
 import { REPO, runCliToEnd, startCli } from '../helpers/cli.js';
+import { curl } from '../helpers/curl.js';
 import { needs } from '../helpers/system-program.js';
 
 const { test, paths } = needs('openssl');
@@ -75,4 +76,28 @@ test('--tls-key that is not a key: one line, exit 2', async (t) => {
   t.is(r.status, 2);
   t.is(r.stderr.length, 1, r.stderr.join('\n'));
   t.regex(r.stderr[0]!, /^portico: --tls-cert\/--tls-key: not a usable certificate and key: /);
+});
+
+test('--redirect-http PORT and --hsts: curl -L goes from http:// to the same path and query on HTTPS; HSTS only there', async (t) => {
+  const { cert, key } = makeCert('localhost');
+  const cli = await startCli(t, ['--port', '0', '--tls-cert', cert, '--tls-key', key, '--redirect-http', '0', '--hsts', `${FIX}/native.mjs`]);
+  const line = await cli.waitFor(/^portico: redirecting http:\/\/127\.0\.0\.1:\d+ to HTTPS$/);
+  const plain = /http:\/\/(\S+) /.exec(line)![1]!;
+  const redirect = await request(`http://${plain}/a%20b/c?x=1&y=%2F`, { method: 'POST', body: 'form' });
+  t.is(redirect.statusCode, 308);
+  t.is(redirect.headers['location'], `https://127.0.0.1:${cli.port}/a%20b/c?x=1&y=%2F`);
+  t.is(redirect.headers['strict-transport-security'], undefined);
+  await redirect.body.dump();
+  if (!needs('curl').found) return;
+  const followed = await curl(['-k', '-L', `http://${plain}/followed?z=1`]);
+  t.is(followed.status, 200);
+  t.regex(followed.body.toString(), /^native \|\/followed\|/);
+  t.is(followed.headers['strict-transport-security'], 'max-age=31536000');
+});
+
+test('--redirect-http without TLS: one line, exit 2', async (t) => {
+  const r = await runCliToEnd(['--port', '0', '--redirect-http', '0', `${FIX}/native.mjs`]);
+  t.is(r.status, 2);
+  t.is(r.stderr.length, 1, r.stderr.join('\n'));
+  t.regex(r.stderr[0]!, /^portico: --redirect-http needs --tls-cert and --tls-key /);
 });
