@@ -98,7 +98,8 @@ const serveDirectory = async (config: StaticConfig, env: Env, res: Responder, na
   } catch (err) {
     return sendStatus(res, refusalFor(err));
   }
-  const displayPath = env.scriptName + env.pathInfo;
+  // The file name, fully decoded: pathInfo keeps "%25" encoded, which a title must not show.
+  const displayPath = env.scriptName + name;
   // A listing changes whenever a file does: never cached without asking.
   const fields = { 'cache-control': 'no-cache', vary: 'Accept' };
   if (prefersJson(env.headers['accept'])) {
