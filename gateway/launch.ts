@@ -4,7 +4,9 @@
 // SIGTERM/SIGINT, reload() for SIGHUP (re-reads the TLS files), reopenLogs() for
 // SIGUSR1. Listen failures (port in use, no permission) become ConfigErrors
 // with one line; the CLI prints them and exits 2. A stale Unix socket file (its
-// server died without removing it) is removed before listening.
+// server died without removing it) is removed before listening. Apps loaded
+// from targets that hold resources (a php-fpm started for php:DIR, kept
+// FastCGI connections) have a close(): stop() runs it after the drain.
 
 import cluster from 'node:cluster';
 import fs from 'node:fs';
@@ -52,7 +54,14 @@ const listenError = (err: NodeJS.ErrnoException, options: ServeOptions): ConfigE
 /** Builds serve()'s options from the config and starts the server. */
 export const launch = async (config: PorticoConfig): Promise<Launched> => {
   const cgi = { inFlight: 0 };
-  const mounts = await loadMounts(config.mounts, config.app, config.kind, countCgi(cgi), mountDefaults(config));
+  const closable: Array<{ close(): Promise<void> }> = [];
+  const closeApps = (): Promise<void> => Promise.all(closable.splice(0).map((a) => a.close().catch(() => {}))).then(() => {});
+  const counted = countCgi(cgi);
+  const keep = (app: App, target: Target): App => {
+    if (typeof (app as { close?: unknown }).close === 'function') closable.push(app as App & { close(): Promise<void> });
+    return counted(app, target);
+  };
+  const mounts = await loadMounts(config.mounts, config.app, config.kind, keep, mountDefaults(config));
   const hasCgi = [config.app, ...Object.values(config.mounts ?? {})].some((m) => isCgi(m));
   if (Object.keys(mounts).length === 0) throw new ConfigError('nothing to serve: give a MODULE, a --mount or a --config (see portico --help)');
   const options: ServeOptions = {};
@@ -97,6 +106,7 @@ export const launch = async (config: PorticoConfig): Promise<Launched> => {
     server = await serve(options);
   } catch (err) {
     accessLog?.close().catch(() => {});
+    await closeApps();
     if ((err as NodeJS.ErrnoException).syscall === 'listen' || (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw listenError(err as NodeJS.ErrnoException, options);
     }
@@ -111,7 +121,7 @@ export const launch = async (config: PorticoConfig): Promise<Launched> => {
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       await s.close();
-      await accessLog?.close();
+      await Promise.all([closeApps(), accessLog?.close()]);
     })());
 
   const logger = config.logger ?? consoleLogger;

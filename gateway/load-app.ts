@@ -141,13 +141,17 @@ const BUILDERS: Record<TargetType, (target: Target, kind: AppKind | undefined, w
     const { proxyApp } = await import('../adapters/proxy/index.js');
     return proxyApp({ upstream: target.location });
   },
-  php: async (target) => {
+  php: async (target, _kind, _where, options) => {
     const { fastcgiApp, startPhpFpm } = await import('../adapters/fastcgi/index.js');
-    const running = findPhpFpmAddress();
-    if (running !== null) return fastcgiApp({ address: running, root: target.location });
-    // None running: start one for this mount; it stops when the process exits.
+    const given = options['phpFpm'] as string | undefined;
+    const address = given === 'start' ? null : (given ?? findPhpFpmAddress());
+    if (address !== null) return fastcgiApp({ address, root: target.location });
+    // None given or running: start one for this mount. Closing the app stops it (launch's stop()
+    // closes the apps it loaded); a process exit or a SIGKILL stops it too (php-fpm.ts).
     const fpm = await startPhpFpm();
-    return fastcgiApp({ address: fpm.address, root: target.location, maxConnections: fpm.children });
+    const app = fastcgiApp({ address: fpm.address, root: target.location, maxConnections: fpm.children });
+    const closeConnections = app.close;
+    return Object.assign(app, { close: () => closeConnections().then(() => fpm.close()) });
   },
   fcgi: async (target) => {
     const { fastcgiApp } = await import('../adapters/fastcgi/index.js');

@@ -43,6 +43,7 @@ import type { ProxyProtocolOptions } from './proxy-protocol.js';
 import type { MountOptions, MountTable } from './router.js';
 import type { ServeOptions } from './server.js';
 import { APP_KINDS, parseTarget, targetSyntax, type AppKind, type MountSpec, type TargetType } from './target.js';
+import { parseAddress } from '../adapters/fastcgi/address.js';
 import {
   boolean, fail, file, flagOrObject, functionOr, integer, nonNegative, numbers, oneOf, outputPath, plainObject, positive, shaped, string, unknownKey,
   type Check, type CheckContext,
@@ -182,6 +183,17 @@ export const OPTIONS = {
     scope: 'serve', flag: 'mount', short: 'm', arg: 'PREFIX=TARGET', multiple: true, fromFlag: mountFlags,
   }),
   kind: option({ check: oneOf<AppKind>(...APP_KINDS), help: 'how to wrap app modules whose kind is not marked', scope: 'cli', flag: 'kind', arg: APP_KINDS.join('|'), defaultText: 'detected' }),
+  phpFpm: option({
+    check: (v, label): string => {
+      if (v === 'start') return v;
+      try {
+        if (typeof v === 'string') return (parseAddress(v), v);
+      } catch {}
+      return fail(label, 'a php-fpm address ("unix:/path" or "host:port") or "start"', v);
+    },
+    help: "the php-fpm of php: targets, as nginx's fastcgi_pass (unix:/path or host:port); start: always start one",
+    scope: 'cli', flag: 'php-fpm', arg: 'ADDRESS|start', perMount: true, defaultText: '$PORTICO_PHP_FPM, a running /run/php/*.sock, else one started',
+  }),
   tlsCert: option({ check: file, help: 'serve HTTPS with this certificate (PEM) ...', scope: 'cli', flag: 'tls-cert', arg: 'FILE', requires: 'tlsKey' }),
   tlsKey: option({ check: file, help: '... and key; SIGHUP reloads both', scope: 'cli', flag: 'tls-key', arg: 'FILE', requires: 'tlsCert' }),
   proxyProtocol: option({

@@ -97,7 +97,7 @@ export const TARGET_KINDS: Record<string, TargetKind> = {
   cgi: { syntax: 'DIR', help: 'CGI programs in DIR', parse: directory('cgi') },
   static: { syntax: 'DIR', help: 'static files in DIR', parse: directory('static') },
   proxy: { syntax: 'URL', help: 'a reverse proxy to an http(s) upstream', parse: httpUrl },
-  php: { syntax: 'DIR', help: 'a PHP site in DIR through php-fpm ($PORTICO_PHP_FPM, /run/php/*.sock, else one started)', parse: directory('php') },
+  php: { syntax: 'DIR', help: 'a PHP site in DIR through php-fpm (--php-fpm, $PORTICO_PHP_FPM, /run/php/*.sock, else one started)', parse: directory('php') },
   fcgi: { syntax: 'ADDRESS', help: 'a FastCGI app at unix:/path or host:port', parse: fastcgiAddress },
 };
 

@@ -6,8 +6,15 @@
 // foreground (--nodaemonize) as our child, its log goes to our logger line by
 // line, and PHP's own errors still reach us as FCGI_STDERR records (error_log
 // unset). A master that dies is restarted, a few times a minute at most.
-// close() stops it (SIGQUIT, the graceful stop, then SIGTERM and SIGKILL), and
-// a process exit stops it too, so no php-fpm outlives the server that started it.
+// No php-fpm outlives the server that started it, however that server ends:
+// - the master leads its own process group (its workers are in it), so a
+//   terminal's Ctrl-C reaches us, not it, and one signal reaches them all;
+// - close() stops it gracefully (SIGQUIT), then the group (SIGTERM, SIGKILL);
+// - a process exit (process.exit, an uncaught error) sends the group SIGTERM;
+// - a SIGKILL leaves no handler to run, so a watchdog shell waits on a pipe
+//   from us (as spec/bench does for nginx): when we die the pipe closes, and
+//   it stops the group and removes the private folder. It ignores the
+//   terminal's signals, and close() kills it first.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -93,13 +100,28 @@ const poolConfig = (dir: string, children: number, ini: Readonly<Record<string, 
 
 const MAX_RESTARTS_PER_MINUTE = 5;
 
+// $1: the master's process group, $2: the private folder. `read` returns when the pipe from us closes.
+const WATCHDOG = 'trap "" INT TERM HUP QUIT; read _; kill -TERM -"$1" 2>/dev/null; rm -rf -- "$2"; sleep 2; kill -KILL -"$1" 2>/dev/null';
+
+/** Sends `signal` to every process of the group `pgid`; false when none is left. */
+const signalGroup = (pgid: number, signal: NodeJS.Signals): boolean => {
+  try {
+    process.kill(-pgid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 class Supervisor implements PhpFpm {
   readonly address: string;
   private child: ChildProcess | null = null;
+  private watchdog: ChildProcess | null = null;
   private stopping = false;
   private restarts: number[] = [];
   private readonly onExit = (): void => {
-    this.child?.kill('SIGTERM');
+    // The watchdog sees our pipe close next and finishes the job (SIGKILL to what is left).
+    if (this.running(this.child)) signalGroup(this.child.pid!, 'SIGTERM');
     fs.rmSync(this.dir, { recursive: true, force: true });
   };
 
@@ -123,8 +145,9 @@ class Supervisor implements PhpFpm {
     const args = ['--nodaemonize', '--force-stderr', '--fpm-config', path.join(this.dir, 'php-fpm.conf')];
     // As root, php-fpm wants a pool user; -R lets the workers run as the user who started us.
     if (process.getuid?.() === 0) args.push('--allow-to-run-as-root');
-    const child = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     this.child = child;
+    if (child.pid !== undefined) this.watch(child.pid);
     const lines: string[] = [];
     const logLines = (stream: NodeJS.ReadableStream): void => {
       let partial = '';
@@ -148,11 +171,31 @@ class Supervisor implements PhpFpm {
     });
     const ready = await Promise.race([this.waitForSocket(), exited.then(() => false)]);
     if (!ready) {
-      child.kill('SIGKILL');
+      if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+      this.stopWatchdog();
       const why = await Promise.race([exited, Promise.resolve('did not open its socket in time')]);
       throw new Error(`php-fpm (${this.binary}) ${why}: ${lines.slice(-3).join(' | ')}`);
     }
     void exited.then((why) => this.exited(child, why));
+  }
+
+  private running(child: ChildProcess | null): child is ChildProcess {
+    return child !== null && child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** Starts the watchdog of the group `pgid` (see the top of this file). */
+  private watch(pgid: number): void {
+    const watchdog = spawn('/bin/sh', ['-c', WATCHDOG, 'portico-php-fpm-watchdog', String(pgid), this.dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+    watchdog.on('error', (err) => this.logger.error('php-fpm watchdog cannot start; a SIGKILLed server would leave php-fpm running', { cause: err }));
+    // Neither the watchdog nor its pipe keeps our event loop alive.
+    watchdog.unref();
+    (watchdog.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+    this.watchdog = watchdog;
+  }
+
+  private stopWatchdog(): void {
+    this.watchdog?.kill('SIGKILL');
+    this.watchdog = null;
   }
 
   private async waitForSocket(): Promise<boolean> {
@@ -176,6 +219,9 @@ class Supervisor implements PhpFpm {
 
   private exited(child: ChildProcess, why: string): void {
     if (this.stopping || this.child !== child) return;
+    // Workers a killed master left behind: they would hold the old socket's connections.
+    signalGroup(child.pid!, 'SIGKILL');
+    this.stopWatchdog();
     const now = Date.now();
     this.restarts = this.restarts.filter((t) => now - t < 60_000);
     if (this.restarts.length >= MAX_RESTARTS_PER_MINUTE) {
@@ -191,12 +237,15 @@ class Supervisor implements PhpFpm {
     if (this.stopping) return;
     this.stopping = true;
     process.off('exit', this.onExit);
+    this.stopWatchdog();
     const child = this.child;
-    if (child !== null && child.exitCode === null && child.signalCode === null) {
+    if (this.running(child)) {
+      const pgid = child.pid!;
       const gone = new Promise((r) => child.once('exit', r));
+      // SIGQUIT: the master lets its workers finish their requests, waits for them, and exits.
       child.kill('SIGQUIT');
-      const term = setTimeout(() => child.kill('SIGTERM'), 3_000);
-      const kill = setTimeout(() => child.kill('SIGKILL'), 6_000);
+      const term = setTimeout(() => signalGroup(pgid, 'SIGTERM'), 3_000);
+      const kill = setTimeout(() => signalGroup(pgid, 'SIGKILL'), 6_000);
       await gone;
       clearTimeout(term);
       clearTimeout(kill);
