@@ -212,7 +212,8 @@ const checkTargetOptions = (specs: Record<string, MountSpec>, defaults: Record<s
     if (targets === undefined || value === undefined || value === false) continue;
     if (!types.some((t) => t !== undefined && targets.includes(t))) {
       const flag = '--' + key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-      throw new ConfigError(`${flag} applies to ${targets.map((t) => t + ':').join(' ')} mounts, and none is mounted (a folder is one: portico ./dist, or --mount /=static:./dist)`);
+      const hint = targets.includes('static') ? ' (a folder is one: portico ./dist, or --mount /=static:./dist)' : '';
+      throw new ConfigError(`${flag} applies to ${targets.map((t) => t + ':').join(' ')} mounts, and none is mounted${hint}`);
     }
   }
 };

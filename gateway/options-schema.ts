@@ -192,7 +192,7 @@ export const OPTIONS = {
       return fail(label, 'a php-fpm address ("unix:/path" or "host:port") or "start"', v);
     },
     help: "the php-fpm of php: targets, as nginx's fastcgi_pass (unix:/path or host:port); start: always start one",
-    scope: 'cli', flag: 'php-fpm', arg: 'ADDRESS|start', perMount: true, defaultText: '$PORTICO_PHP_FPM, a running /run/php/*.sock, else one started',
+    scope: 'cli', flag: 'php-fpm', arg: 'ADDRESS|start', perMount: true, targets: ['php'], defaultText: '$PORTICO_PHP_FPM, a running /run/php/*.sock, else one started',
   }),
   tlsCert: option({ check: file, help: 'serve HTTPS with this certificate (PEM) ...', scope: 'cli', flag: 'tls-cert', arg: 'FILE', requires: 'tlsKey' }),
   tlsKey: option({ check: file, help: '... and key; SIGHUP reloads both', scope: 'cli', flag: 'tls-key', arg: 'FILE', requires: 'tlsCert' }),

@@ -110,8 +110,11 @@ test('--php-fpm ADDRESS and the phpFpm config key use that php-fpm and start non
   t.is(poolOf(keyed.child.pid!), null);
 });
 
-test('--php-fpm with something that is no address is one line and exit status 2', async (t) => {
+test('--php-fpm with something that is no address, or without a php: mount, is one line and exit status 2', async (t) => {
   const r = await runCliToEnd(['--port', '0', '--mount', `/=php:${PHP_ROOT}`, '--php-fpm', 'php-fpm.sock']);
   t.is(r.status, 2);
   t.deepEqual(r.stderr, ['portico: --php-fpm must be a php-fpm address ("unix:/path" or "host:port") or "start", got "php-fpm.sock"']);
+  const noPhp = await runCliToEnd(['--port', '0', '--mount', `/=static:${PHP_ROOT}`, '--php-fpm', 'start']);
+  t.is(noPhp.status, 2);
+  t.deepEqual(noPhp.stderr, ['portico: --php-fpm applies to php: mounts, and none is mounted']);
 });
