@@ -56,8 +56,10 @@ export const COMPARISONS: Comparison[] = [
   ...pairs('echo', 'rps'),
   { scenario: 'cgi', subject: S.PORTICO_CGI.name, peer: S.SPAWN_LOOP.name, metric: 'rps', min: 0.9 },
   { scenario: 'cgi', subject: S.PORTICO_CGI.name, peer: S.PYTHON_CGI.name, metric: 'rps', min: 2 },
-  { scenario: 'static', subject: S.PORTICO_STATIC.name, peer: S.EXPRESS_STATIC.name, metric: 'rps' },
-  { scenario: 'static-range', subject: S.PORTICO_STATIC.name, peer: S.EXPRESS_STATIC.name, metric: 'rps' },
+  ...['static-1k', 'static', 'static-range'].flatMap((scenario): Comparison[] => [
+    { scenario, subject: S.PORTICO_STATIC.name, peer: S.NGINX_STATIC.name, metric: 'rps' },
+    { scenario, subject: S.PORTICO_STATIC.name, peer: S.EXPRESS_STATIC.name, metric: 'rps' },
+  ]),
   ...pairs('idle', 'perConnKiB'),
 ];
 

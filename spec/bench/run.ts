@@ -22,13 +22,14 @@ import { RESULTS_FILE } from './paths.js';
 import { profileHello } from './profile.js';
 import { combineAll } from './rounds.js';
 
-/** The 1 MiB file of the static scenario, made once per run. */
+/** The files of the static scenarios (1 MiB, 1 KiB), made once per run. */
 const makeStaticRoot = (): string => {
   const dir = path.join(os.tmpdir(), 'portico-bench-static');
   mkdirSync(dir, { recursive: true });
   const bytes = Buffer.alloc(2 ** 20);
   for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 31 + 7) & 0xff;
   writeFileSync(path.join(dir, 'file-1m.bin'), bytes);
+  writeFileSync(path.join(dir, 'file-1k.bin'), bytes.subarray(0, 1024));
   return dir;
 };
 

@@ -47,6 +47,8 @@ const RANGE = 'bytes=262144-327679';
 const all = (servers: ServerSpec[], load: Load): Cell[] => servers.map((server) => ({ server, load }));
 
 const helloServers = [S.NATIVE, S.FETCH, S.FETCH_LIGHT, S.NODE_BARE, S.PORTICO_EXPRESS4, S.PORTICO_EXPRESS5, S.NODE_HTTP, S.HONO, S.EXPRESS4, S.EXPRESS5, S.rawNet('hello')];
+/** The same files from Portico, nginx's static module and express.static (run.ts writes them). */
+const staticServers = [S.PORTICO_STATIC, S.NGINX_STATIC, S.EXPRESS_STATIC];
 const sizedServers = (mode: string) => [S.NATIVE, S.NODE_BARE, S.FETCH, S.NODE_HTTP, S.HONO, S.rawNet(mode)];
 
 const cgiScript = path.join(CGI_DIR, 'cgi-bin', 'hello.sh');
@@ -112,16 +114,21 @@ export const SCENARIOS: Scenario[] = [
   {
     id: 'static',
     title: '6a. static file, 1 MiB, 8 connections',
-    cells: all([S.PORTICO_STATIC, S.EXPRESS_STATIC], { kind: 'wrk', wrk: { path: '/static/file-1m.bin', connections: 8 }, expect: { status: 200, bytes: MiB } }),
+    cells: all(staticServers, { kind: 'wrk', wrk: { path: '/static/file-1m.bin', connections: 8 }, expect: { status: 200, bytes: MiB } }),
   },
   {
     id: 'static-range',
     title: `6b. static file, 1 MiB, Range: ${RANGE} (64 KiB), 8 connections`,
-    cells: all([S.PORTICO_STATIC, S.EXPRESS_STATIC], {
+    cells: all(staticServers, {
       kind: 'wrk',
       wrk: { path: '/static/file-1m.bin', connections: 8, headers: [`Range: ${RANGE}`] },
       expect: { status: 206, bytes: 64 * 1024, headers: { range: RANGE } },
     }),
+  },
+  {
+    id: 'static-1k',
+    title: '6c. static file, 1 KiB, 50 connections',
+    cells: all(staticServers, { kind: 'wrk', wrk: { path: '/static/file-1k.bin', connections: 50 }, expect: { status: 200, bytes: 1024 } }),
   },
   {
     id: 'idle',

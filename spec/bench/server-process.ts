@@ -1,8 +1,10 @@
 // One server under test: started pinned to the server core, considered up when it
 // prints "ready" (or, for servers that print nothing useful, when its port
 // accepts), reported unavailable when it prints "unavailable: <why>" (an adapter
-// that has not landed). Its memory is read from /proc/<pid>/status: VmHWM is the
-// kernel's own peak-RSS mark, so nothing needs to be polled.
+// that has not landed, a peer program not installed). Its memory is read from
+// /proc/<pid>/status: VmHWM is the kernel's own peak-RSS mark, so nothing needs
+// to be polled. A wrapper that starts the real server (nginx) prints
+// "serving-pid N", and that process is the one measured.
 
 import net from 'node:net';
 import { readFileSync } from 'node:fs';
@@ -60,6 +62,7 @@ const canConnect = (port: number): Promise<boolean> =>
 export class ServerProcess {
   private output = '';
   private collectedLines = 0;
+  private servingPid: number | undefined;
 
   private constructor(
     readonly spec: ServerSpec,
@@ -68,6 +71,7 @@ export class ServerProcess {
   ) {
     child.stdout!.setEncoding('utf8').on('data', (s: string) => {
       this.output = (this.output + s).slice(-4096);
+      this.servingPid ??= Number(/^serving-pid (\d+)$/m.exec(this.output)?.[1]) || undefined;
       this.collectedLines += s.match(/^collected$/gm)?.length ?? 0;
     });
     child.stderr!.setEncoding('utf8').on('data', (s: string) => (this.output = (this.output + s).slice(-4096)));
@@ -81,8 +85,9 @@ export class ServerProcess {
     return server;
   }
 
+  /** The process whose CPU and memory are the server's: the child, or the one it names ("serving-pid N", e.g. nginx under its wrapper). */
   get pid(): number {
-    return this.child.pid!;
+    return this.servingPid ?? this.child.pid!;
   }
 
   private async waitUntilUp(timeoutMs: number): Promise<void> {

@@ -26,6 +26,8 @@ export const PORTICO_PHP = nodeServer('portico fastcgi + php-fpm', 'portico-php.
 
 /** nginx (one worker, fastcgi_keep_conn) in front of the same php-fpm pool. */
 export const NGINX_PHP = nodeServer('nginx + php-fpm', 'nginx-php.mjs', false);
+/** nginx's static module (sendfile on, one worker, no access log) on the same files as PORTICO_STATIC. */
+export const NGINX_STATIC = nodeServer('nginx static (sendfile)', 'nginx-static.mjs', false);
 export const NODE_HTTP = nodeServer('node:http (bare handler)', 'node-http.mjs', false);
 export const HONO = nodeServer('@hono/node-server', 'hono-node.mjs', false);
 export const EXPRESS4 = nodeServer('node:http + Express 4', 'express-node-http.mjs', false, '4');

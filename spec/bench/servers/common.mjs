@@ -1,5 +1,6 @@
 // What every benchmark server shares: the port (argv[2], else PORT), the payloads,
-// the "ready" / "unavailable: <why>" handshake the harness waits for, a SIGTERM
+// the "ready" / "unavailable: <why>" handshake the harness waits for (and
+// "serving-pid N" from a wrapper whose server is another process), a SIGTERM
 // that exits cleanly (so `node --cpu-prof` gets to write its profile), and a
 // SIGUSR2 that runs the garbage collector when node has --expose-gc.
 // Payloads are allocated once: the benchmark measures serving, not allocating.
@@ -17,6 +18,9 @@ export const STATIC_ROOT = process.env.BENCH_STATIC_ROOT ?? '/tmp';
 export const CGI_ROOT = new URL('../cgi/cgi-bin/', import.meta.url).pathname;
 
 export const ready = () => console.log('ready');
+
+/** A wrapper whose server is another process (nginx) names it: the harness measures that pid. */
+export const servingPid = (pid) => console.log(`serving-pid ${pid}`);
 
 export const unavailable = (reason) => {
   console.log(`unavailable: ${reason}`);
