@@ -72,6 +72,9 @@ export interface PorticoExtensions {
   'portico.connection'?: ConnectionView;
   /** The request asks for a protocol upgrade (Connection: upgrade with Upgrade). */
   'portico.upgrade'?: boolean;
+  /** Aborted when the server begins a graceful shutdown: the cue for connections an app took
+   *  over (WebSockets) to say goodbye; waitUntil() then holds the shutdown for their closing. */
+  'portico.closing'?: AbortSignal;
   /** The server's error log. */
   'portico.logger'?: Logger;
   /** The server's error pages (the user's overrides, else the default), negotiated on the request's Accept

@@ -22,6 +22,8 @@ export interface HandlerOptions {
   errorPages?: ErrorPages;
   logger: Logger;
   waitUntil: (promise: Promise<unknown>) => void;
+  /** Aborted when graceful shutdown begins (the env's 'portico.closing'). */
+  closing?: AbortSignal;
   /** Called once per exchange when its response closes (access log, status counters). */
   accessLog?: (entry: AccessLogEntry) => void;
   /** Time to the response head for mounts that do not set theirs; 0 for none. */
@@ -110,6 +112,7 @@ export class RequestHandler implements ConnectionHandler {
         'portico.waitUntil': this.options.waitUntil,
         'portico.connection': conn,
         'portico.upgrade': head.upgrade,
+        'portico.closing': this.options.closing,
         'portico.logger': this.options.logger,
         'portico.errorPage': this.renderErrorPage,
         'portico.exchange': facts,

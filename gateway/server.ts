@@ -91,6 +91,8 @@ export class Server {
   /** Sockets apps took over (WebSocket tunnels, upgrades): outside the engine, yet still the server's to end. */
   private readonly detached = new Set<net.Socket>();
   private closing: Promise<void> | null = null;
+  /** Aborted as shutdown begins, so apps close the connections they took over (env 'portico.closing'). */
+  private readonly closingSignal = new AbortController();
   /** Gives back the process listeners that tie stray errors to requests (request-scope.ts). */
   private releaseStrayErrors: () => void = () => {};
   /** The HTTP-to-HTTPS redirect listener, when `redirectHttp` asks for one. */
@@ -114,6 +116,7 @@ export class Server {
       errorPages: options.errorPages,
       logger: options.logger ?? consoleLogger,
       waitUntil: (p) => this.waitUntil(p),
+      closing: this.closingSignal.signal,
       accessLog: options.accessLog,
       responseTimeoutMs: options.responseTimeoutMs,
     });
@@ -249,6 +252,8 @@ export class Server {
     const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     this.abortOpening();
     for (const conn of this.connections) conn.shutdown();
+    // Before the drain loop's first look: an app answering it with waitUntil(promise) is waited for.
+    this.closingSignal.abort();
     const deadline = this.options.shutdownTimeoutMs ?? defaultOf('shutdownTimeoutMs');
     let expired = false;
     const drained = (async () => {
