@@ -13,7 +13,9 @@ export type FetchAdapterErrorCode =
   /** The Response's body was already read, or is locked to a reader. */
   | 'ERR_RESPONSE_BODY_USED'
   /** A response body stream yielded something other than a Uint8Array. */
-  | 'ERR_BAD_BODY_CHUNK';
+  | 'ERR_BAD_BODY_CHUNK'
+  /** info.upgrade() was called, but the app has no websocket handlers (fetchApp's `websocket`). */
+  | 'ERR_NO_WEBSOCKET_HANDLER';
 
 export class FetchAdapterError extends TypeError {
   override readonly name = 'FetchAdapterError';

@@ -12,13 +12,15 @@
 // client's fault: 400. Under a stripped prefix (the default) the app's
 // Location fields are put back below the mount (prefix-location.ts).
 
-import type { App, Env, Responder } from '../env.js';
+import type { Env, Responder } from '../env.js';
 import { buildRequest } from './build-request.js';
-import { FetchAdapterError } from './errors.js';
+import { badUrl, isResponse, notAResponse } from './handler-answer.js';
 import { fetchInfo } from './info.js';
 import { toFetchHandler, type AnyFetchHandler, type FetchHandler, type FetchModule } from './module-handler.js';
 import { writeResponse, type StrippedMount } from './write-response.js';
 import { installLightResponse } from './light-response.js';
+import { FetchUpgrades, type FetchMountedApp } from './upgrade-exchange.js';
+import type { WebSocketHandler } from './bun-websocket.js';
 
 export interface FetchAppOptions {
   /**
@@ -41,34 +43,28 @@ export interface FetchAppOptions {
    * Requests unsupported.
    */
   lazyRequest?: boolean;
+  /**
+   * Bun-style WebSocket handlers for connections the handler takes with
+   * info.upgrade(request, { data }) (upgrade-exchange.ts). A module's
+   * `websocket` export beside fetch is taken when this is not given.
+   */
+  websocket?: WebSocketHandler<any>;
 }
-
-const isResponse = (x: unknown): x is Response =>
-  x instanceof Response || Object.prototype.toString.call(x) === '[object Response]';
 
 const isThenable = (x: unknown): x is PromiseLike<unknown> =>
   x !== null && typeof x === 'object' && typeof (x as PromiseLike<unknown>).then === 'function';
 
-const notAResponse = (x: unknown): FetchAdapterError =>
-  new FetchAdapterError(
-    'ERR_NOT_A_RESPONSE',
-    `The Fetch handler must return a Response, got ${x === null ? 'null' : typeof x === 'object' ? Object.prototype.toString.call(x) : typeof x}`,
-  );
-
-const badUrl = (res: Responder, err: unknown): void => {
-  res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
-  res.end(`Bad Request: ${err instanceof Error ? err.message : String(err)}\n`);
-};
-
 /** Hosts a Fetch handler, or an object with fetch() (a Hono app), as a Portico app. */
-export function fetchApp(handler: FetchHandler, options?: FetchAppOptions): App;
-export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options?: FetchAppOptions): App;
-export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options: FetchAppOptions = {}): App {
+export function fetchApp(handler: FetchHandler, options?: FetchAppOptions): FetchMountedApp;
+export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options?: FetchAppOptions): FetchMountedApp;
+export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options: FetchAppOptions = {}): FetchMountedApp {
   const handler = toFetchHandler(handlerOrModule);
   const stripPrefix = options.stripPrefix !== false;
   const lazy = options.lazyRequest !== false;
   if (options.lightResponse === true) installLightResponse();
-  return (env: Env, res: Responder): void | Promise<void> => {
+  const upgrades = new FetchUpgrades(handler, options.websocket ?? (handlerOrModule as { websocket?: WebSocketHandler }).websocket, stripPrefix, lazy);
+  return upgrades.listenable((env: Env, res: Responder): void | Promise<void> => {
+    if (env.extensions['portico.upgrade'] === true) return upgrades.serve(env, res);
     let request: Request;
     try {
       request = buildRequest(env, res, stripPrefix, lazy);
@@ -87,5 +83,5 @@ export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options
       });
     }
     throw notAResponse(result);
-  };
+  });
 }

@@ -3,6 +3,9 @@
 // Portico apps. `serve({ mounts: { '/api': fetchApp(honoApp) } })`.
 export { fetchApp, type FetchAppOptions } from './fetch-app.js';
 export { toFetchHandler, isFetchApp, type FetchHandler, type AnyFetchHandler, type FetchModule } from './module-handler.js';
-export type { FetchInfo } from './info.js';
+export type { FetchInfo, UpgradeOptions, WebSocketUpgrade, WebSocketUpgradeOptions } from './info.js';
+export type { FetchMountedApp } from './upgrade-exchange.js';
+export { UpgradedWebSocket } from './web-socket.js';
+export { ServerWebSocket, type WebSocketHandler } from './bun-websocket.js';
 export { FetchAdapterError, type FetchAdapterErrorCode } from './errors.js';
 export { LightResponse, installLightResponse } from './light-response.js';

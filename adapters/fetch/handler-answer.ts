@@ -1,0 +1,22 @@
+// What a Fetch handler's answer must be, and the answers the adapter gives in
+// its place: shared by the ordinary path (fetch-app.ts) and the upgrade path
+// (upgrade-exchange.ts). A Response from another realm or copy of undici counts
+// (its toStringTag says so); anything else is the app's failure, which the
+// gateway reports as a 500. A URL that cannot be parsed is the client's: 400.
+
+import type { Responder } from '../env.js';
+import { FetchAdapterError } from './errors.js';
+
+export const isResponse = (x: unknown): x is Response =>
+  x instanceof Response || Object.prototype.toString.call(x) === '[object Response]';
+
+export const notAResponse = (x: unknown): FetchAdapterError =>
+  new FetchAdapterError(
+    'ERR_NOT_A_RESPONSE',
+    `The Fetch handler must return a Response, got ${x === null ? 'null' : typeof x === 'object' ? Object.prototype.toString.call(x) : typeof x}`,
+  );
+
+export const badUrl = (res: Responder, err: unknown): void => {
+  res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+  res.end(`Bad Request: ${err instanceof Error ? err.message : String(err)}\n`);
+};
