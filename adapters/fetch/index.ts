@@ -9,3 +9,4 @@ export { UpgradedWebSocket } from './web-socket.js';
 export { ServerWebSocket, type WebSocketHandler } from './bun-websocket.js';
 export { FetchAdapterError, type FetchAdapterErrorCode } from './errors.js';
 export { LightResponse, installLightResponse } from './light-response.js';
+export { upgradeWebSocket, type HonoWSContext, type HonoWSEvents, type HonoUpgradeOptions } from './hono-websocket.js';
