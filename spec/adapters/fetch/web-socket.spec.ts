@@ -149,12 +149,18 @@ test("fields the app sets on the upgrade response go out with the 101", async (t
   c.ws.close();
 });
 
-test('an upgrade the app refuses with a plain Response is answered with it', async (t) => {
-  const { url } = await serveFetch(t, (request: Request) =>
-    request.headers.get('authorization') === null ? new Response('who are you?', { status: 401 }) : new Response('plain'),
-  );
+test('an upgrade the app refuses with a plain Response is answered with it; the same app accepts others', async (t) => {
+  const { url } = await serveFetch(t, (request: Request, info: FetchInfo) => {
+    if (request.headers.get('authorization') !== 'Bearer ok') return new Response('who are you?', { status: 401 });
+    const { socket, response } = info.upgradeWebSocket(request);
+    socket.onopen = () => socket.send('welcome');
+    return response;
+  });
   const err = await t.throwsAsync(connect(wsUrl(url, '/f/')));
   t.like(err as unknown as { status: number; body: string }, { status: 401, body: 'who are you?' });
+  const c = await connect(wsUrl(url, '/f/'), { headers: { authorization: 'Bearer ok' } });
+  t.is((await c.next()).text, 'welcome');
+  c.ws.close();
 });
 
 test('a socket whose upgrade response is not returned errors and closes with 1006', async (t) => {
