@@ -23,7 +23,9 @@
 // - perMount: a mount's options may set it too ({ app: 'static:./site', listing:
 //   true }); the top-level value is every mount's default (mountDefaults()).
 //   Router-level ones also go in MountOptions (router.ts); ones an adapter reads
-//   arrive in load-app.ts's builders as the mount's effective options.
+//   arrive in load-app.ts's builders as the mount's effective options, with
+//   scope 'cli' and `targets: ['static']` (load-app.ts refuses them on other
+//   mounts, and serve() in its mount tables, where the adapter takes them).
 // - Then run `npm run build && npm run docs:config` to refresh docs/config.md.
 // A new TARGET kind ("php:DIR") is an entry of TARGET_KINDS in target.ts instead.
 
