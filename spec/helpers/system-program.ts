@@ -82,6 +82,8 @@ export const PROGRAMS = {
   nginx: onPath('nginx'),
   chromium: onPath('chromium'),
   wrk: onPath('wrk'),
+  // An application rather than a program: Debian installs its files under /usr/share/dokuwiki.
+  dokuwiki: { debian: 'dokuwiki', locate: () => (fs.existsSync('/usr/share/dokuwiki/doku.php') ? '/usr/share/dokuwiki' : null) },
 } satisfies Record<string, Program>;
 
 export type ProgramName = keyof typeof PROGRAMS;
