@@ -43,12 +43,21 @@ export interface WebSocketHandler<T = unknown> {
 
 export const DEFAULT_MAX_MESSAGE = 16 * 1024 * 1024;
 
-type SendData = string | ArrayBufferLike | ArrayBufferView;
+export type SendData = string | ArrayBufferLike | ArrayBufferView;
 
 const byteLength = (data: SendData): number => (typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
 
 /** Subscribers by topic, for one fetchApp. */
 export type Topics = Map<string, Set<ServerWebSocket<unknown>>>;
+
+/** Sends to every subscriber of `topic` but `except`: the bytes of one message, or 0 when none took it (Bun's answer). */
+export const publishTo = (topics: Topics, topic: string, data: SendData, compress: boolean | undefined, except: ServerWebSocket<unknown> | null): number => {
+  let sent = 0;
+  for (const peer of topics.get(topic) ?? []) {
+    if (peer !== except) sent = Math.max(sent, peer.send(data, compress));
+  }
+  return sent;
+};
 
 export class ServerWebSocket<T = unknown> {
   /** How binary messages reach `message`: Buffer (Bun's default), ArrayBuffer or Uint8Array. */
@@ -144,12 +153,7 @@ export class ServerWebSocket<T = unknown> {
 
   /** Sends to every subscriber of `topic` (not this one, unless publishToSelf); the bytes of one message, or 0 when none took it. */
   publish(topic: string, data: SendData, compress?: boolean): number {
-    let sent = 0;
-    for (const peer of this.topics.get(topic) ?? []) {
-      if (peer === (this as ServerWebSocket<unknown>) && this.handler.publishToSelf !== true) continue;
-      sent = Math.max(sent, peer.send(data, compress));
-    }
-    return sent;
+    return publishTo(this.topics, topic, data, compress, this.handler.publishToSelf === true ? null : (this as ServerWebSocket<unknown>));
   }
 
   private write(data: string | ArrayBufferView, binary: boolean, compress?: boolean): number {

@@ -71,7 +71,7 @@ export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options
     } catch (err) {
       return badUrl(res, err);
     }
-    const info = fetchInfo(env, stripPrefix);
+    const info = fetchInfo(env, stripPrefix, upgrades.publish);
     const isHead = env.method === 'HEAD';
     const mount: StrippedMount | undefined = stripPrefix && env.scriptName !== '' ? { prefix: env.scriptName, url: request.url } : undefined;
     const result: unknown = handler(request, info, info);

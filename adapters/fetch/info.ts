@@ -36,6 +36,8 @@ export interface FetchInfo {
    * when the request is not a WebSocket handshake.
    */
   readonly upgradeWebSocket: (request: Request, options?: WebSocketUpgradeOptions) => WebSocketUpgrade;
+  /** Bun's server.publish(): sends to every WebSocket of this app subscribed to `topic`; the bytes of one message, or 0. */
+  readonly publish: (topic: string, data: string | ArrayBufferLike | ArrayBufferView, compress?: boolean) => number;
 }
 
 export interface UpgradeOptions {
@@ -61,6 +63,7 @@ const ignore = (): void => {};
 
 // Requests that do not ask for an upgrade: Bun answers false, Deno throws.
 const noUpgrade = (): boolean => false;
+const noSubscribers = (): number => 0;
 const notUpgradable = (): never => {
   throw new TypeError("Invalid Header: 'upgrade' header must contain 'websocket'");
 };
@@ -70,7 +73,7 @@ const detachedWaitUntil = (promise: Promise<unknown>): void => {
   Promise.resolve(promise).catch(ignore);
 };
 
-export const fetchInfo = (env: Env, stripped: boolean): FetchInfo => ({
+export const fetchInfo = (env: Env, stripped: boolean, publish: FetchInfo['publish'] = noSubscribers): FetchInfo => ({
   remoteAddress: env.remoteAddress,
   remotePort: env.remotePort,
   localAddress: env.localAddress,
@@ -82,4 +85,5 @@ export const fetchInfo = (env: Env, stripped: boolean): FetchInfo => ({
   passThroughOnException: ignore,
   upgrade: noUpgrade,
   upgradeWebSocket: notUpgradable,
+  publish,
 });

@@ -12,6 +12,7 @@
 // Otherwise the handler's Response is sent as for any request (an upgrade refused).
 
 import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { App, Env, Responder } from '../env.js';
 import { acceptUpgrade, type UpgradeListener } from '../node/upgrade.js';
 import { buildRequest } from './build-request.js';
@@ -22,7 +23,7 @@ import { badUrl, isResponse, notAResponse } from './handler-answer.js';
 import { writeResponse } from './write-response.js';
 import { closeOnShutdown, headerPairs, keepAlive, webSocketOf, WebSocketHost } from './websocket-host.js';
 import { UpgradedWebSocket } from './web-socket.js';
-import { DEFAULT_MAX_MESSAGE, ServerWebSocket, type Topics, type WebSocketHandler } from './bun-websocket.js';
+import { DEFAULT_MAX_MESSAGE, publishTo, ServerWebSocket, type Topics, type WebSocketHandler } from './bun-websocket.js';
 
 /** fetchApp()'s app: a Portico app that also takes node:http-style 'upgrade' listeners. */
 export interface FetchMountedApp extends App {
@@ -61,6 +62,8 @@ export class FetchUpgrades {
   private readonly emitter = new EventEmitter();
   private readonly host: WebSocketHost;
   private readonly topics: Topics = new Map();
+  /** info.publish of every request to this app. */
+  readonly publish: FetchInfo['publish'] = (topic, data, compress) => publishTo(this.topics, topic, data, compress, null);
 
   constructor(
     private readonly handler: FetchHandler,
@@ -100,7 +103,7 @@ export class FetchUpgrades {
     let claim: Claim | null = null;
     const problem = handshakeProblem(env);
     const info: FetchInfo = {
-      ...fetchInfo(env, this.stripPrefix),
+      ...fetchInfo(env, this.stripPrefix, this.publish),
       upgrade: (_request: Request, options?: UpgradeOptions): boolean => {
         if (problem !== null || claim !== null) return false;
         if (this.websocket === undefined) {
@@ -172,13 +175,24 @@ export class FetchUpgrades {
     acceptUpgrade(env, res, (req, socket, head) => {
       if (!this.stripPrefix) req.url = (req as { originalUrl?: string }).originalUrl ?? req.url;
       this.emitter.emit('upgrade', req, socket, head);
-      // The listener (ws's handleUpgrade) may finish the handshake now or after an await.
+      // The listener (ws's handleUpgrade) may finish the handshake now or after an await
+      // (node-ws first runs the app): at shutdown, a handshake not yet answered is looked
+      // for again until it is, or the connection ends, within the deadline. ws writes the
+      // 101 and marks the socket in one go, so bytes written and no mark: not a WebSocket.
       const closing = env.extensions['portico.closing'];
       if (closing === undefined) return;
+      const written = (socket as Socket).bytesWritten;
       const goAway = (): void => {
         const ws = webSocketOf(socket);
-        if (ws !== null) closeOnShutdown(env, ws, socket);
+        if (ws !== null) return closeOnShutdown(env, ws, socket);
+        if (socket.destroyed || (socket as Socket).bytesWritten > written) return;
+        if (!waiting) {
+          waiting = true;
+          env.extensions['portico.waitUntil']?.(new Promise((resolve) => socket.once('close', resolve)));
+        }
+        setTimeout(goAway, 10).unref();
       };
+      let waiting = false;
       if (closing.aborted) return goAway();
       closing.addEventListener('abort', goAway, { once: true });
       socket.once('close', () => closing.removeEventListener('abort', goAway));

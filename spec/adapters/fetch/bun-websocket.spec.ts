@@ -234,6 +234,38 @@ test('topics: publish reaches the other subscribers, not the publisher; subscrip
   a.ws.close();
 });
 
+test("info.publish (Bun's server.publish) reaches an app's subscribers from an ordinary request", async (t) => {
+  const { url } = await serveFetch(t, {
+    fetch(request: Request, server: FetchInfo) {
+      if (server.upgrade(request)) return undefined;
+      return new Response(String(server.publish('news', `flash: ${new URL(request.url).searchParams.get('m')}`)));
+    },
+    websocket: {
+      open: (ws: ServerWebSocket) => (ws.subscribe('news'), ws.send('subscribed')),
+      message() {},
+    },
+  } as never);
+  const a = await connect(wsUrl(url, '/f/'));
+  const b = await connect(wsUrl(url, '/f/'));
+  t.is((await a.next()).text, 'subscribed');
+  t.is((await b.next()).text, 'subscribed');
+  const res = await fetch(url + '/f/post?m=hi');
+  t.is(await res.text(), String('flash: hi'.length));
+  t.is((await a.next()).text, 'flash: hi');
+  t.is((await b.next()).text, 'flash: hi');
+  a.ws.close();
+  b.ws.close();
+});
+
+test('perMessageDeflate: true compresses when the client offers it', async (t) => {
+  const { url } = await serveFetch(t, bunModule({ perMessageDeflate: true, message: (ws, m) => ws.send(String(m).repeat(100), true) }) as never);
+  const c = await connect(wsUrl(url, '/f/'), { perMessageDeflate: true });
+  t.regex(String(c.headers['sec-websocket-extensions']), /^permessage-deflate/);
+  c.ws.send('abc');
+  t.is((await c.next()).text, 'abc'.repeat(100));
+  c.ws.close();
+});
+
 test('a handler that throws is logged with the mount and its connection closed with 1011', async (t) => {
   const server = await serveFetch(
     t,
