@@ -4,25 +4,29 @@
 // protocol handlers). It tracks connections, caps their number, and shuts down
 // gracefully: stop accepting, close idle keep-alive connections, let in-flight
 // requests finish (with Connection: close) within a deadline, destroy the rest.
+// What serves requests is a generation (generation.ts) built from the options;
+// reconfigure() swaps it for new requests without closing the listener (a
+// reload): requests in flight finish on the old one, and each old keep-alive
+// connection closes after its current or next response.
 
 import type net from 'node:net';
 import type tls from 'node:tls';
-import { Connection, DEFAULT_LIMITS, DEFAULT_TIMEOUTS, Sweeper, type Limits, type PeerAddress, type Timeouts } from '../core/index.js';
+import { Connection, type ConnectionHandler, type Limits, type PeerAddress, type Timeouts } from '../core/index.js';
 import type { App } from '../adapters/env.js';
-import { RequestHandler } from './request-handler.js';
 import { holdStrayErrors } from './request-scope.js';
-import { Router, type MountTable } from './router.js';
-import { consoleLogger, type Logger } from './log.js';
+import type { MountTable } from './router.js';
+import type { Logger } from './log.js';
 import type { ErrorPages } from './error-pages.js';
 import type { AccessLogEntry } from './access-log.js';
 import { createListener, reloadTls, type TlsOptions } from './listener.js';
 import type { ProxyProtocolOptions } from './proxy-protocol.js';
-import { compressMounts, type CompressionOptions } from './compression.js';
-import { rateLimitMounts, type RateLimitOptions } from './rate-limit.js';
-import { apiLabel, validateOptions } from './config.js';
-import { defaultOf, mountDefaults } from './options-schema.js';
+import type { CompressionOptions } from './compression.js';
+import type { RateLimitOptions } from './rate-limit.js';
+import { apiLabel, ConfigError, validateOptions } from './config.js';
+import { defaultOf } from './options-schema.js';
+import { buildGeneration, type Generation, type ServerHooks } from './generation.js';
 import { redirectApp, redirectOptions, type RedirectHttpOptions } from './redirect-http.js';
-import { addHsts, hstsValue, type HstsOptions } from './hsts.js';
+import type { HstsOptions } from './hsts.js';
 
 export type { TlsOptions };
 
@@ -101,31 +105,31 @@ export class Server {
   /** Connections accepted since start (the status page's counter). */
   acceptedCount = 0;
 
-  private readonly options: ServeOptions;
+  private options: ServeOptions;
+  /** What new requests are served with; reconfigure() replaces it. */
+  private generation: Generation;
+  /** Idle connections of an older generation (or of a lingering close): their next response is their last. */
+  private readonly retiring = new Set<Connection>();
+  /** close({ lingerIdle }): idle connections get one more request instead of being closed at once. */
+  private lingering = false;
+
+  /** What every generation's requests reach the server by. */
+  private readonly hooks: ServerHooks = { waitUntil: (p) => this.waitUntil(p), closing: this.closingSignal.signal };
 
   /** Checks `options` against the schema (options-schema.ts): a ConfigError names the first wrong key. */
   constructor(options: ServeOptions) {
     options = this.options = validateOptions(options, apiLabel, { base: process.cwd(), api: true }) as ServeOptions;
-    const table = withMountDefaults(options.mounts ?? (typeof options.app === 'function' ? { '': options.app } : (options.app ?? {})), options);
-    // Outermost, so a refused request costs no more than the refusal.
-    const router = new Router(rateLimitMounts(compressMounts(table), options.rateLimit).table);
-    const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    const handler = new RequestHandler({
-      router,
-      errorPages: options.errorPages,
-      logger: options.logger ?? consoleLogger,
-      waitUntil: (p) => this.waitUntil(p),
-      closing: this.closingSignal.signal,
-      accessLog: options.accessLog,
-      responseTimeoutMs: options.responseTimeoutMs,
-    });
-    const connectionOptions = { limits, timeouts, sweeper: Sweeper.forTimeouts({ ...timeouts }), allowConnect: options.allowConnect, allowHalfOpen: options.allowHalfOpen };
-    const connectionHandler = {
-      request: handler.request.bind(handler),
-      error: handler.error.bind(handler),
+    this.secure = options.tls !== undefined;
+    this.generation = buildGeneration(options, this.secure, this.hooks);
+    const connectionHandler: ConnectionHandler = {
+      request: (head, body, res, conn) => {
+        if (this.retiring.size !== 0 && this.retiring.delete(conn)) conn.shutdown();
+        this.generation.request(head, body, res, conn);
+      },
+      error: (err, res, conn) => this.generation.error(err, res, conn),
       closed: (conn: Connection) => {
         this.connections.delete(conn);
+        this.retiring.delete(conn);
         // Still open after the engine let go: the socket was detached.
         const socket = conn.socket;
         if (!socket.destroyed) {
@@ -134,21 +138,17 @@ export class Server {
         }
       },
     };
-    this.secure = options.tls !== undefined;
-    if (options.hsts && this.secure) {
-      const value = hstsValue(options.hsts);
-      const { request, error } = connectionHandler;
-      connectionHandler.request = (head, body, res, conn) => (addHsts(res, value), request(head, body, res, conn));
-      connectionHandler.error = (err, res, conn) => (addHsts(res, value), error(err, res, conn));
-    }
     if (options.redirectHttp !== undefined) this.redirect = this.redirectServer(redirectOptions(options.redirectHttp));
     const accept = (socket: net.Socket, peer?: PeerAddress): void => {
-      if (this.closing) {
+      if (this.closing && !this.lingering) {
         socket.destroy();
         return;
       }
       this.acceptedCount++;
-      this.connections.add(new Connection(socket, this.secure, connectionHandler, connectionOptions, peer));
+      const conn = new Connection(socket, this.secure, connectionHandler, this.generation.connectionOptions, peer);
+      this.connections.add(conn);
+      // Finished its TLS handshake or PROXY header during a lingering close: one exchange, then closed.
+      if (this.closing) this.retiring.add(conn);
     };
     const listener = createListener({ tls: options.tls, proxyProtocol: options.proxyProtocol, accept });
     this.listener = listener.server;
@@ -157,14 +157,45 @@ export class Server {
     if (options.maxConnections !== undefined) this.listener.maxConnections = options.maxConnections;
   }
 
-  /** The redirect listener's server: the main one's limits, timeouts, logs and pages, one app. */
-  private redirectServer(o: RedirectHttpOptions): Server {
-    if (!this.secure && o.httpsPort === undefined) throw new TypeError('redirectHttp: needs tls (or httpsPort, when TLS ends in front of Portico)');
+  /** The redirect listener's options: the main one's limits, timeouts, logs and pages, one app. */
+  private redirectServerOptions(o: RedirectHttpOptions): ServeOptions {
     const { limits, timeouts, maxConnections, shutdownTimeoutMs, errorPages, logger, accessLog, proxyProtocol } = this.options;
-    return new Server({
+    return {
       port: o.port, host: o.host ?? this.options.host, limits, timeouts, maxConnections, shutdownTimeoutMs, errorPages, logger, accessLog, proxyProtocol,
       app: redirectApp(() => o.httpsPort ?? this.address.port),
-    });
+    };
+  }
+
+  private redirectServer(o: RedirectHttpOptions): Server {
+    if (!this.secure && o.httpsPort === undefined) throw new TypeError('redirectHttp: needs tls (or httpsPort, when TLS ends in front of Portico)');
+    return new Server(this.redirectServerOptions(o));
+  }
+
+  /**
+   * Serves new requests with `options` from now on (a reload): mounts, limits,
+   * timeouts, logs, error pages, rate limits, HSTS, the TLS certificate. Checked
+   * as the constructor checks them; what belongs to the listening socket (port,
+   * host, path, TLS on or off, the PROXY protocol, the redirect listener) may be
+   * left out, and cannot change: a ConfigError says so. Requests in flight finish as they started;
+   * every open connection gets Connection: close on its current response or,
+   * when idle, on its next one (closing an idle keep-alive connection now could
+   * race a request the client is sending), so clients move to new connections.
+   */
+  reconfigure(options: ServeOptions): void {
+    const checked = validateOptions(options, apiLabel, { base: process.cwd(), api: true }) as ServeOptions;
+    const changed = keepListener(this.options, checked);
+    if (changed !== null) throw new ConfigError(`${apiLabel(changed)} belongs to the listening socket and cannot change on reload; restart instead`);
+    if (this.closing !== null) throw new Error('Server is closing');
+    const next = buildGeneration(checked, this.secure, this.hooks, this.generation);
+    if (checked.tls !== undefined && this.tlsServer !== null) reloadTls(this.tlsServer, checked.tls);
+    this.options = checked;
+    this.generation = next;
+    this.listener.maxConnections = checked.maxConnections ?? Infinity;
+    if (this.redirect !== null && checked.redirectHttp !== undefined) this.redirect.reconfigure(this.redirectServerOptions(redirectOptions(checked.redirectHttp)));
+    for (const conn of this.connections) {
+      if (conn.busy) conn.shutdown();
+      else this.retiring.add(conn);
+    }
   }
 
   /** Where the redirect listener listens; null without one. */
@@ -238,9 +269,18 @@ export class Server {
     reloadTls(this.tlsServer, options);
   }
 
-  /** Graceful shutdown; resolves when every connection is closed. */
-  close(): Promise<void> {
-    this.closing ??= Promise.all([this.shutdown(), this.redirect?.close()]).then(() => {});
+  /**
+   * Graceful shutdown; resolves when every connection is closed. Idle keep-alive
+   * connections are closed at once, unless `lingerIdle` (a worker retired by a
+   * rolling reload while others keep accepting on the same port): then each
+   * serves one more request, with Connection: close, or times out idle, within
+   * the deadline, so a client sending on it just then is answered, not reset.
+   */
+  close(options: { lingerIdle?: boolean } = {}): Promise<void> {
+    if (this.closing === null) {
+      this.lingering = options.lingerIdle === true;
+      this.closing = Promise.all([this.shutdown(), this.redirect?.close(options)]).then(() => {});
+    }
     return this.closing;
   }
 
@@ -250,8 +290,11 @@ export class Server {
 
   private async shutdown(): Promise<void> {
     const stopped = new Promise<void>((resolve) => this.listener.close(() => resolve()));
-    this.abortOpening();
-    for (const conn of this.connections) conn.shutdown();
+    if (!this.lingering) this.abortOpening();
+    for (const conn of this.connections) {
+      if (this.lingering && !conn.busy) this.retiring.add(conn);
+      else conn.shutdown();
+    }
     // Before the drain loop's first look: an app answering it with waitUntil(promise) is waited for.
     this.closingSignal.abort();
     const deadline = this.options.shutdownTimeoutMs ?? defaultOf('shutdownTimeoutMs');
@@ -270,6 +313,7 @@ export class Server {
     await Promise.race([drained, timedOut]);
     expired = true;
     clearTimeout(timer);
+    this.abortOpening();
     for (const conn of this.connections) conn.destroy();
     // Without this, an open WebSocket would hold the listener's close() forever.
     for (const socket of this.detached) socket.destroy();
@@ -278,13 +322,19 @@ export class Server {
   }
 }
 
-/** Top-level values of per-mount options become each mount's default; a mount's own value wins. */
-const withMountDefaults = (table: MountTable, options: ServeOptions): MountTable => {
-  const defaults = mountDefaults(options as Record<string, unknown>);
-  if (Object.keys(defaults).length === 0) return table;
-  const out: MountTable = {};
-  for (const [prefix, spec] of Object.entries(table)) out[prefix] = typeof spec === 'function' ? { ...defaults, app: spec } : { ...defaults, ...spec };
-  return out;
+const LISTENER_KEYS = ['port', 'host', 'path', 'proxyProtocol', 'redirectHttp', 'tls'] as const;
+
+/**
+ * The listening socket's options cannot change on reload: those `next` leaves
+ * out are copied from `current` into it; the first it gives with another value
+ * (TLS: turned on or off; a new certificate is fine) is returned, else null.
+ */
+const keepListener = (current: ServeOptions, next: ServeOptions): keyof ServeOptions | null => {
+  for (const key of LISTENER_KEYS) {
+    if (next[key] === undefined) (next as Record<string, unknown>)[key] = current[key];
+    else if (key === 'tls' ? current.tls === undefined : JSON.stringify(current[key]) !== JSON.stringify(next[key])) return key;
+  }
+  return null;
 };
 
 /** Starts a server: `const server = await serve({ port: 8080, app })`. */
