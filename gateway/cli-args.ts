@@ -67,7 +67,8 @@ Options:
 ${[...flagged.map(([, o]) => helpLine(o.flag!, o.short, o.arg, helpText(o))), ...COMMAND_FLAGS.map((f) => helpLine(f.flag, f.short, f.arg, f.help))].join('\n')}
 
 Signals: SIGTERM/SIGINT drain in-flight requests, then exit 0; SIGHUP reloads
-the TLS files; SIGUSR1 reopens the access log file.
+the whole config (with --workers, a rolling restart; a config that does not
+load is refused and the old one keeps serving); SIGUSR1 reopens the access log.
 Errors in options print one line and exit with status 2.
 Every option, and its config file key: docs/config.md.`;
 

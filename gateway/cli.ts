@@ -4,8 +4,9 @@
 // or a node:cluster primary that runs N of them (workers.ts). Every startup
 // error is one line on stderr and exit status 2, never a stack trace. Once
 // listening, signals.ts installs the signal handlers: SIGTERM/SIGINT drain
-// in-flight requests and exit 0 (a second one exits 1), SIGHUP and SIGUSR1 run
-// launch()'s reload and reopen hooks.
+// in-flight requests and exit 0 (a second one exits 1), SIGHUP reloads the whole
+// config (in place, reload.ts; with --workers a rolling restart, workers.ts) and
+// SIGUSR1 reopens the access log.
 
 import cluster from 'node:cluster';
 import fs from 'node:fs';
@@ -13,7 +14,7 @@ import { HELP, cliLabel, parseCliArgs } from './cli-args.js';
 import { ConfigError, firstLine, loadConfigFile, mergeConfig, validateConfig, type PorticoConfig } from './config.js';
 import { launch } from './launch.js';
 import { installSignals } from './signals.js';
-import { reportToPrimary, runPrimary } from './workers.js';
+import { onRetire, reportToPrimary, runPrimary } from './workers.js';
 import { consoleLogger } from './log.js';
 import { setStrayErrorFallback } from './request-scope.js';
 import type { Server } from './server.js';
@@ -57,10 +58,11 @@ const readConfig = async (argv: readonly string[]): Promise<PorticoConfig | 'don
   return config;
 };
 
-/** One server process (alone, or a cluster worker). */
-const serveOne = async (config: PorticoConfig): Promise<void> => {
-  const { server, stop, reload, reopenLogs } = await launch(config);
-  if (cluster.isWorker) await reportToPrimary({ portico: 'listening', url: where(server) });
+/** One server process (alone, or a cluster worker); `argv` is read again on SIGHUP. */
+const serveOne = async (config: PorticoConfig, argv: readonly string[]): Promise<void> => {
+  const reread = async (): Promise<PorticoConfig> => (await readConfig(argv)) as PorticoConfig;
+  const { server, stop, reload, reopenLogs } = await launch(config, reread);
+  if (cluster.isWorker) await reportToPrimary({ portico: 'listening', url: where(server), workers: config.workers ?? 1 });
   else {
     out(`portico: listening on ${where(server)}`);
     const redirect = server.redirectAddress;
@@ -76,9 +78,20 @@ const serveOne = async (config: PorticoConfig): Promise<void> => {
       () => process.exit(1),
     );
   };
-  installSignals({ stop: drain, stopNow: () => process.exit(1), reload, reopenLogs });
-  // A worker whose primary is gone has nobody to hand it connections: drain and leave.
-  if (cluster.isWorker) process.on('disconnect', () => drain('SIGTERM'));
+  // A worker is reloaded by the primary's rolling restart (workers.ts), not in place;
+  // a SIGHUP sent to it (or to the whole process group) is ignored rather than fatal.
+  installSignals({ stop: drain, stopNow: () => process.exit(1), reload: cluster.isWorker ? () => {} : () => void reload(), reopenLogs });
+  if (cluster.isWorker) {
+    // A worker whose primary is gone has nobody to hand it connections: drain and leave.
+    process.on('disconnect', () => drain('SIGTERM'));
+    // Retired by a rolling reload once its successors listen: finish, then leave.
+    onRetire(() =>
+      stop(true).then(
+        () => process.exit(0),
+        () => process.exit(1),
+      ),
+    );
+  }
   // The server must outlive one app's stray asynchronous throw. One raised in a
   // request's async context fails that request (request-scope.ts); any other is
   // logged with its cause.
@@ -98,7 +111,7 @@ const main = async (): Promise<number | null> => {
       log: err,
     });
   }
-  await serveOne(config);
+  await serveOne(config, process.argv.slice(2));
   return null;
 };
 

@@ -8,8 +8,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { ConfigError } from './config-error.js';
+import { moduleUrl } from './module-url.js';
 import { didYouMean } from './did-you-mean.js';
 import { describe, plainObject, type CheckContext } from './option-checks.js';
 import { OPTIONS, type OptionKey, type OptionSpec, type PorticoConfig } from './options-schema.js';
@@ -67,7 +67,7 @@ export const loadConfigFile = async (file: string): Promise<PorticoConfig> => {
     }
   } else {
     try {
-      const mod = (await import(pathToFileURL(p).href)) as { default?: unknown };
+      const mod = (await import(moduleUrl(p))) as { default?: unknown };
       raw = mod.default;
     } catch (err) {
       throw new ConfigError(`${name}: cannot load (${firstLine(err)})`);

@@ -1,12 +1,17 @@
 // Starts one Portico process from a validated config: loads the mounted apps,
 // adds the status page, opens the access log, reads the TLS files, calls serve()
 // and returns the hooks the signals run (signals.ts installs them): stop() for
-// SIGTERM/SIGINT, reload() for SIGHUP (re-reads the TLS files), reopenLogs() for
-// SIGUSR1. Listen failures (port in use, no permission) become ConfigErrors
-// with one line; the CLI prints them and exits 2. A stale Unix socket file (its
-// server died without removing it) is removed before listening. Apps loaded
-// from targets that hold resources (a php-fpm started for php:DIR, kept
-// FastCGI connections) have a close(): stop() runs it after the drain.
+// SIGTERM/SIGINT, reload() for SIGHUP, reopenLogs() for SIGUSR1. A reload reads
+// the whole config again (flags and file, app modules imported afresh), builds
+// the same way and hands the result to Server.reconfigure() (reload.ts decides
+// what may change and reports); the status counters, the cgi count and an
+// access log that stays the same file outlive it. Apps loaded from targets that
+// hold resources (a php-fpm started for php:DIR, kept FastCGI connections) have a
+// close(): stop() runs it after the drain, and a reload runs the old
+// generation's once its requests have had their drain time. Listen failures
+// (port in use, no permission) become ConfigErrors with one line; the CLI
+// prints them and exits 2. A stale Unix socket file (its server died without
+// removing it) is removed before listening.
 
 import cluster from 'node:cluster';
 import fs from 'node:fs';
@@ -19,6 +24,7 @@ import { SERVE_KEYS, mountDefaults } from './options-schema.js';
 import { StatusCounters, statusApp, type StatusSources } from './status.js';
 import type { ClusterTotals } from './workers.js';
 import { consoleLogger } from './log.js';
+import { reloader } from './reload.js';
 import { Target, type MountSpec } from './target.js';
 import type { App } from '../adapters/env.js';
 
@@ -27,10 +33,10 @@ const isCgi = (m: MountSpec | undefined): boolean =>
 
 export interface Launched {
   server: Server;
-  /** Drains and closes the server, then flushes the access log. */
-  stop(): Promise<void>;
-  /** SIGHUP: re-reads what can change without a restart (the TLS files); undefined when nothing can. */
-  reload: (() => void) | undefined;
+  /** Drains and closes the server, then flushes the access log (lingerIdle: see Server.close). */
+  stop(lingerIdle?: boolean): Promise<void>;
+  /** SIGHUP: reads the config again and applies it, or refuses it with one line in the error log. */
+  reload: () => Promise<void>;
   /** SIGUSR1: reopens the access log file; undefined without one. */
   reopenLogs: (() => void) | undefined;
 }
@@ -51,11 +57,52 @@ const listenError = (err: NodeJS.ErrnoException, options: ServeOptions): ConfigE
   return new ConfigError(`cannot listen on ${where}: ${firstLine(err)}`);
 };
 
-/** Builds serve()'s options from the config and starts the server. */
-export const launch = async (config: PorticoConfig): Promise<Launched> => {
-  const cgi = { inFlight: 0 };
+/** A certificate or key OpenSSL refused, as one line; other errors as they are. */
+const tlsError = (err: unknown, config: PorticoConfig, options: ServeOptions): unknown => {
+  const code = String((err as NodeJS.ErrnoException).code ?? '');
+  if (options.tls !== undefined && (code.startsWith('ERR_OSSL') || /routines|PEM|certificate|key/i.test(String(err)))) {
+    return new ConfigError(`${config.tlsCert !== undefined ? '--tls-cert/--tls-key' : 'tls'}: not a usable certificate and key: ${firstLine(err)}`);
+  }
+  return err;
+};
+
+/** The access log file in use, and what it was opened as (a reload with the same keeps it open). */
+interface OpenLog {
+  log: AccessLog;
+  destination: string;
+  format: string;
+}
+
+/** What outlives a reload. */
+interface Shared {
+  cgi: { inFlight: number };
+  counters: StatusCounters | null;
+  server: Server | null;
+  accessLog: OpenLog | null;
+}
+
+/** One generation's serve() options from `config`, with its apps loaded, status page and access log. */
+interface Prepared {
+  options: ServeOptions;
+  accessLog: OpenLog | null;
+  /** Closes the apps it loaded that hold resources. */
+  closeApps(): Promise<void>;
+}
+
+/** Builds a generation from `config`; anything it opened is closed again if it fails. */
+const prepare = async (config: PorticoConfig, shared: Shared): Promise<Prepared> => {
   const closable: Array<{ close(): Promise<void> }> = [];
   const closeApps = (): Promise<void> => Promise.all(closable.splice(0).map((a) => a.close().catch(() => {}))).then(() => {});
+  try {
+    return { ...(await build(config, shared, closable)), closeApps };
+  } catch (err) {
+    await closeApps();
+    throw err;
+  }
+};
+
+const build = async (config: PorticoConfig, shared: Shared, closable: Array<{ close(): Promise<void> }>): Promise<Omit<Prepared, 'closeApps'>> => {
+  const cgi = shared.cgi;
   const counted = countCgi(cgi);
   const keep = (app: App, target: Target): App => {
     if (typeof (app as { close?: unknown }).close === 'function') closable.push(app as App & { close(): Promise<void> });
@@ -74,77 +121,111 @@ export const launch = async (config: PorticoConfig): Promise<Launched> => {
     throw new ConfigError('--redirect-http needs --tls-cert and --tls-key (or, when TLS ends in front of Portico, redirectHttp: { port, httpsPort } in a config file)');
   }
 
-  let server: Server | null = null;
   let counters: StatusCounters | null = null;
   if (config.status !== undefined) {
-    counters = new StatusCounters();
+    const first = shared.counters === null;
+    counters = shared.counters ??= new StatusCounters();
     const sources: StatusSources = {
-      connections: () => ({ open: server?.connectionCount ?? 0, total: server?.acceptedCount ?? 0 }),
+      connections: () => ({ open: shared.server?.connectionCount ?? 0, total: shared.server?.acceptedCount ?? 0 }),
     };
     if (hasCgi) sources.cgiInFlight = () => cgi.inFlight;
     // The server's rate limit is for apps, not for the status page.
     mounts[config.status] = { app: statusApp(counters, sources), rateLimit: false };
-    if (cluster.isWorker) shareWithPrimary(counters, sources);
+    if (cluster.isWorker && first) shareWithPrimary(counters, sources);
   }
-  let accessLog: AccessLog | null = null;
+  let accessLog: OpenLog | null = null;
   if (typeof config.accessLog === 'string') {
-    try {
-      accessLog = createAccessLog(config.accessLog, config.logFormat);
-    } catch (err) {
-      throw new ConfigError(`--access-log: cannot open ${config.accessLog}: ${firstLine(err)}`);
+    const format = config.logFormat ?? 'combined';
+    const kept = shared.accessLog;
+    // The same file and format: the open log goes on (a reload is not a rotation; SIGUSR1 is).
+    if (kept !== null && kept.destination === config.accessLog && kept.format === format) accessLog = kept;
+    else {
+      try {
+        accessLog = { log: createAccessLog(config.accessLog, format), destination: config.accessLog, format };
+      } catch (err) {
+        throw new ConfigError(`--access-log: cannot open ${config.accessLog}: ${firstLine(err)}`);
+      }
     }
   }
-  const hook = typeof config.accessLog === 'function' ? config.accessLog : accessLog ? accessLog.write : null;
+  const hook = typeof config.accessLog === 'function' ? config.accessLog : accessLog ? accessLog.log.write : null;
   if (counters !== null || hook !== null) {
     const c = counters;
     options.accessLog = c === null ? hook! : hook === null ? (e) => c.record(e) : (e: AccessLogEntry) => (c.record(e), hook(e));
   }
   options.mounts = mounts;
+  return { options, accessLog };
+};
+
+/**
+ * Builds serve()'s options from the config and starts the server. `reread`
+ * reads the config again (flags and file) for a reload; without it SIGHUP
+ * applies the same config again (TLS files read again, app modules imported afresh).
+ */
+export const launch = async (config: PorticoConfig, reread: () => Promise<PorticoConfig> = async () => config): Promise<Launched> => {
+  const shared: Shared = { cgi: { inFlight: 0 }, counters: null, server: null, accessLog: null };
+  const first = await prepare(config, shared);
+  const { options, accessLog } = first;
+  shared.accessLog = accessLog;
+  /** Closes the running generation's apps; a reload replaces it. */
+  let closeApps = first.closeApps;
+  /** Old generations' apps, closed after their drain time, or by stop(). */
+  const retired = new Set<() => Promise<void>>();
 
   if (options.path !== undefined) await removeStaleSocket(options.path);
+  let server: Server;
   try {
     server = await serve(options);
   } catch (err) {
-    accessLog?.close().catch(() => {});
+    accessLog?.log.close().catch(() => {});
     await closeApps();
     if ((err as NodeJS.ErrnoException).syscall === 'listen' || (err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       throw listenError(err as NodeJS.ErrnoException, options);
     }
-    const code = String((err as NodeJS.ErrnoException).code ?? '');
-    if (options.tls !== undefined && (code.startsWith('ERR_OSSL') || /routines|PEM|certificate|key/i.test(String(err)))) {
-      throw new ConfigError(`${config.tlsCert !== undefined ? '--tls-cert/--tls-key' : 'tls'}: not a usable certificate and key: ${firstLine(err)}`);
-    }
-    throw new ConfigError(firstLine(err));
+    const e = tlsError(err, config, options);
+    throw e instanceof ConfigError ? e : new ConfigError(firstLine(err));
   }
+  shared.server = server;
   const s = server;
   let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> =>
+  const stop = (lingerIdle = false): Promise<void> =>
     (stopping ??= (async () => {
-      await s.close();
-      await Promise.all([closeApps(), accessLog?.close()]);
+      await s.close({ lingerIdle });
+      await Promise.all([closeApps(), ...[...retired].map((close) => close()), shared.accessLog?.log.close()]);
     })());
 
-  const logger = config.logger ?? consoleLogger;
-  // SIGHUP's hook (signals.ts installs it): re-read the TLS files. A full config
-  // reload replaces this one function.
-  const reload =
-    config.tlsCert === undefined
-      ? undefined
-      : (): void => {
-          try {
-            s.reloadTls({ ...config.tls, ...readTls(config) });
-            process.stderr.write(`portico: reloaded TLS certificate ${config.tlsCert}\n`);
-          } catch (err) {
-            logger.error('TLS reload failed; keeping the old certificate', { cause: firstLine(err) });
-          }
-        };
-  const log = accessLog;
+  let logger = config.logger ?? consoleLogger;
+  /** Builds `next` and swaps it in; throws (leaving the running config) when it does not load. */
+  const apply = async (next: PorticoConfig): Promise<void> => {
+    const prepared = await prepare(next, shared);
+    const old = shared.accessLog;
+    try {
+      s.reconfigure(prepared.options);
+    } catch (err) {
+      if (prepared.accessLog !== null && prepared.accessLog !== old) prepared.accessLog.log.close().catch(() => {});
+      await prepared.closeApps();
+      throw tlsError(err, next, prepared.options);
+    }
+    shared.accessLog = prepared.accessLog;
+    logger = next.logger ?? consoleLogger;
+    // Requests of the old generation use its apps and log to its file until they
+    // finish, which the drain deadline bounds; then those are closed.
+    const closeOld = closeApps;
+    const oldLog = old !== null && old !== prepared.accessLog ? old.log : null;
+    const retire = async (): Promise<void> => {
+      retired.delete(retire);
+      await Promise.all([closeOld(), oldLog?.close().catch(() => {})]);
+    };
+    retired.add(retire);
+    closeApps = prepared.closeApps;
+    setTimeout(() => void retire(), next.shutdownTimeoutMs ?? 10_000).unref();
+  };
+  const reload = reloader({ config, reread, apply, logger: () => logger, announce: !cluster.isWorker });
   const reopenLogs =
-    log === null
+    accessLog === null
       ? undefined
       : (): void => {
           try {
-            log.reopen();
+            shared.accessLog?.log.reopen();
           } catch (err) {
             logger.error('access log reopen failed', { cause: firstLine(err) });
           }

@@ -14,10 +14,10 @@
 // Adapters are imported lazily, so only the ones a configuration uses are loaded.
 
 import fs from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import type { App } from '../adapters/env.js';
 import type { MountOptions, MountTable } from './router.js';
 import { ConfigError } from './config-error.js';
+import { moduleUrl } from './module-url.js';
 import { Target, type AppKind, type MountSpec, type TargetType } from './target.js';
 import { TARGET_MOUNT_KEYS, mountOption } from './options-schema.js';
 
@@ -75,7 +75,7 @@ export const wrapApp = async (exported: unknown, kind: AppKind, where: string): 
 export const loadModuleApp = async (file: string, forced: AppKind | undefined, where: string): Promise<App> => {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    mod = (await import(moduleUrl(file))) as Record<string, unknown>;
   } catch (err) {
     throw new ConfigError(`${where}: cannot load ${file}: ${firstLine(err)}`);
   }

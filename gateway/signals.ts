@@ -1,7 +1,7 @@
 // The one place that installs process signal handlers, for a single process, a
 // cluster worker and the --workers primary alike (nginx's and gunicorn's set):
 //   SIGTERM, SIGINT  stop: drain in-flight requests, then exit; a second one exits 1 at once
-//   SIGHUP           reload (today: the TLS files; the hook is one function, Launched.reload)
+//   SIGHUP           reload the whole config (Launched.reload, reload.ts; the --workers primary: a rolling restart)
 //   SIGUSR1          reopen the access log after logrotate moved it
 // Callers hand over what each signal does; a hook left out keeps Node's own
 // behaviour for that signal (SIGUSR1 starts the inspector, so it is only taken

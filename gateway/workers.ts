@@ -3,8 +3,14 @@
 // accepting for itself). The primary loads no app code. It restarts a
 // worker that dies (with a growing delay while workers keep dying young, so a
 // crash loop does not spin), forwards SIGTERM/SIGINT so every worker drains, and
-// exits 0 once all are gone; SIGHUP and SIGUSR1 are passed on (signals.ts
-// installs the handlers). A worker that
+// exits 0 once all are gone; SIGUSR1 is passed on (signals.ts installs the
+// handlers). SIGHUP is a rolling reload: N new workers start (each reads the
+// config afresh) and, once all of them listen on the shared socket, the old ones
+// are told to retire (stop accepting, finish what they serve, answer one more
+// request on each idle keep-alive connection with Connection: close). A new
+// worker that cannot start, or listens elsewhere, refuses the reload and the old
+// ones go on; an old one that dies meanwhile is replaced by the successors (or,
+// if the reload is refused, by a fresh worker). A worker that
 // cannot start (port in use, bad module) sends its one-line error up instead of
 // printing it, so N failing workers still print one line, and the CLI exits 2.
 
@@ -14,7 +20,7 @@ import { sumSnapshots } from './status.js';
 
 /** Messages a worker sends to the primary. */
 export type WorkerMessage =
-  | { portico: 'listening'; url: string }
+  | { portico: 'listening'; url: string; workers?: number }
   | { portico: 'fatal'; message: string }
   | { portico: 'stats'; snapshot: Record<string, unknown> };
 
@@ -24,7 +30,19 @@ export interface ClusterTotals {
   totals: Record<string, unknown>;
 }
 
+/** What the primary tells an old worker once its successors listen. */
+export interface RetireMessage {
+  portico: 'retire';
+}
+
 const isMessage = (m: unknown): m is WorkerMessage => typeof m === 'object' && m !== null && 'portico' in m;
+
+/** In a worker: runs `retire` when a rolling reload retires this worker. */
+export const onRetire = (retire: () => void): void => {
+  process.on('message', (m: unknown) => {
+    if ((m as RetireMessage | null)?.portico === 'retire') retire();
+  });
+};
 
 export interface PrimaryOptions {
   workers: number;
@@ -52,19 +70,75 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
       for (const w of stats.keys()) if (w.isConnected()) w.send(message);
     }, 1000).unref();
 
-    const fork = (): void => {
+    /** Where the first workers listen: successors must listen there too. */
+    let url: string | null = null;
+    // A rolling reload under way: the successors still starting, the workers they replace,
+    // and how many of those died meanwhile (forked again if the reload is refused).
+    let reload: { starting: Set<Worker>; replacing: Set<Worker>; lost: number } | null = null;
+    /** A SIGHUP came during a reload: one more after it. */
+    let again = false;
+    /** Workers that leave on purpose (retired, or a refused reload's): not replaced when they exit. */
+    const leaving = new Set<Worker>();
+    const reloadDone = (): void => {
+      reload = null;
+      if (again) {
+        again = false;
+        startReload();
+      }
+    };
+    const refuseReload = (why: string): void => {
+      if (reload === null) return;
+      options.log(`portico: SIGHUP: reload refused: ${why}; the running workers keep serving`);
+      for (const w of reload.starting) {
+        leaving.add(w);
+        w.process.kill('SIGKILL');
+      }
+      for (let i = 0; i < reload.lost; i++) fork();
+      reloadDone();
+    };
+    const startReload = (): void => {
+      if (stopping || failed || !announced) return;
+      if (reload !== null) {
+        again = true;
+        return;
+      }
+      const replacing = new Set(Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !leaving.has(w)));
+      reload = { starting: new Set(), replacing, lost: 0 };
+      for (let i = 0; i < options.workers; i++) reload.starting.add(fork());
+    };
+    /** A successor listens: once all do, the old workers retire. */
+    const successorListening = (worker: Worker, m: { url: string; workers?: number }): void => {
+      if (reload === null || !reload.starting.has(worker)) return;
+      if (m.url !== url) return refuseReload(`the new workers listen on ${m.url}, not ${url}; the address needs a restart`);
+      if (m.workers !== undefined && m.workers !== options.workers) return refuseReload(`--workers cannot change on reload (${options.workers} running, ${m.workers} asked); restart instead`);
+      reload.starting.delete(worker);
+      if (reload.starting.size > 0) return;
+      for (const old of reload.replacing) {
+        leaving.add(old);
+        if (old.isConnected()) old.send({ portico: 'retire' } satisfies RetireMessage);
+      }
+      const n = options.workers;
+      options.log(`portico: SIGHUP: ${n} new worker${n === 1 ? '' : 's'} listening; ${reload.replacing.size} old draining`);
+      reloadDone();
+    };
+
+    const fork = (): Worker => {
       const worker = cluster.fork();
       startedAt.set(worker, Date.now());
       worker.on('message', (m: unknown) => {
         if (!isMessage(m)) return;
         if (m.portico === 'listening') {
           listening.add(worker);
+          url ??= m.url;
+          successorListening(worker, m);
           if (!announced && listening.size === options.workers) {
             announced = true;
             options.onListening(m.url, options.workers);
           }
         } else if (m.portico === 'stats') {
           stats.set(worker, m.snapshot);
+        } else if (m.portico === 'fatal' && reload !== null && reload.starting.has(worker)) {
+          refuseReload(m.message);
         } else if (m.portico === 'fatal' && !failed && !announced) {
           // Startup failed: the same cause would stop every worker, so stop them all.
           failed = true;
@@ -72,6 +146,7 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
           stopAll('SIGKILL');
         }
       });
+      return worker;
     };
 
     const stopAll = (signal: NodeJS.Signals): void => {
@@ -84,6 +159,15 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
       stats.delete(worker);
       const age = Date.now() - (startedAt.get(worker) ?? 0);
       startedAt.delete(worker);
+      const how = signal ? `was killed (${signal})` : `exited (status ${code})`;
+      if (reload !== null && reload.starting.has(worker)) refuseReload(`a new worker ${how} before listening`);
+      if (leaving.delete(worker) && !stopping) return;
+      if (reload !== null && reload.replacing.delete(worker) && !stopping) {
+        // Its successors are starting: they replace it (or a fresh worker does, if the reload is refused).
+        reload.lost++;
+        options.log(`portico: worker ${worker.process.pid} ${how} during a reload; its successor replaces it`);
+        return;
+      }
       if (stopping) {
         if (Object.keys(cluster.workers ?? {}).length === 0) resolve(failed ? 2 : 0);
         return;
@@ -98,7 +182,7 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
       }
       youngDeaths = age < 5_000 ? youngDeaths + 1 : 0;
       const delay = youngDeaths === 0 ? 0 : Math.min(10_000, 100 * 2 ** Math.min(youngDeaths, 7));
-      options.log(`portico: worker ${worker.process.pid} ${signal ? `was killed (${signal})` : `exited (status ${code})`}; starting another${delay ? ` in ${delay} ms` : ''}`);
+      options.log(`portico: worker ${worker.process.pid} ${how}; starting another${delay ? ` in ${delay} ms` : ''}`);
       setTimeout(() => {
         if (!stopping) fork();
       }, delay);
@@ -118,8 +202,8 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
         stopAll('SIGKILL');
         resolve(1);
       },
-      // Each worker reloads and reopens for itself.
-      reload: forward('SIGHUP'),
+      // A rolling restart; each worker reopens its own log.
+      reload: startReload,
       reopenLogs: forward('SIGUSR1'),
     });
 

@@ -1,5 +1,5 @@
 // --tls-cert/--tls-key reach serve() as its `tls` option (HTTPS on the port),
-// and SIGHUP re-reads both files: new connections get the new certificate,
+// and SIGHUP (a whole-config reload) re-reads both files: new connections get the new certificate,
 // open ones go on, and a broken pair is refused with the old one kept. The
 // certificates are made in the test with openssl.
 import { execFileSync } from 'node:child_process';
@@ -56,9 +56,9 @@ test('--tls-cert/--tls-key serve HTTPS; SIGHUP reloads the files without droppin
   fs.copyFileSync(second.cert, cert);
   fs.copyFileSync(second.key, key);
   cli.child.kill('SIGHUP');
-  await cli.waitFor(/reloaded TLS certificate/);
+  await cli.waitFor(/SIGHUP: reloaded the config \(generation 1\)/);
   t.is(await servedName(cli.port), 'second.test');
-  // The keep-alive connection opened before the reload still serves.
+  // The keep-alive connection opened before the reload still serves (its last request: it closes after it).
   const after = await request(cli.url + '/after', { dispatcher: agent });
   t.is(after.statusCode, 200);
   await after.body.text();
@@ -66,7 +66,7 @@ test('--tls-cert/--tls-key serve HTTPS; SIGHUP reloads the files without droppin
   // A broken pair (this key does not match) is refused; the server keeps the last good one.
   fs.copyFileSync(first.key, key);
   cli.child.kill('SIGHUP');
-  await cli.waitFor(/TLS reload failed; keeping the old certificate/);
+  await cli.waitFor(/reload refused; the running config keeps serving cause="--tls-cert\/--tls-key: not a usable certificate and key: /);
   t.is(await servedName(cli.port), 'second.test');
 });
 
