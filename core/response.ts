@@ -35,6 +35,8 @@ export interface ResponseChannel {
   readonly unreadBody: UnreadBody;
   /** Hands the socket over (upgrade, CONNECT, nph CGI); the engine forgets it. */
   detach(res: OutgoingResponse): { socket: Socket; head: Buffer };
+  /** Sends 100 Continue now if the client waits for it and has not had it. */
+  sendContinue(): void;
 }
 
 export interface HeadOptions {
@@ -134,6 +136,8 @@ export class OutgoingResponse {
     if (this.state !== State.Idle) throw appError('ERR_HEADERS_SENT', 'Response head was already sent');
     if (status < 100 || status > 199 || status === 101) throw appError('ERR_INVALID_STATUS', 'Not an informational status');
     if (this.versionMinor === 0) return;
+    // The connection knows whether the client waits for it and whether it was sent: never twice.
+    if (status === 100) return this.channel.sendContinue();
     const text = serializeHead(status, headers).text + CRLF;
     this.headBytes += text.length;
     this.channel.send(text, true);

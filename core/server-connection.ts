@@ -69,6 +69,8 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
   private head: RequestHead | null = null;
   private body: RequestBody | null = null;
   private res: OutgoingResponse | null = null;
+  /** The error response being rendered, which the error handler may detach(). */
+  private errorResponse: OutgoingResponse | null = null;
   /** The exchange in flight is the connection's last. */
   private last = false;
   private peerEnded = false;
@@ -306,11 +308,16 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
   private onBodyDemand(body: RequestBody): void {
     if (body !== this.body || this.stateName !== 'body') return;
     // RFC 9110 §10.1.1: 100 Continue once the app shows it wants the body.
-    if (this.head!.expectContinue && !this.continueSent && !this.res!.headersSent) {
-      this.continueSent = true;
-      this.send(CONTINUE, true);
-    }
+    this.sendContinue();
     this.pump();
+  }
+
+  /** 100 Continue, once, to a client that waits for it (RFC 9110 §10.1.1): on the app's first read, or when it asks. */
+  sendContinue(): void {
+    const res = this.res;
+    if (this.head === null || !this.head.expectContinue || this.continueSent || res === null || res.headersSent) return;
+    this.continueSent = true;
+    this.send(CONTINUE, true);
   }
 
   // ---- the response side (ResponseChannel) ----
@@ -393,7 +400,8 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
 
   /** Hands the transport to the app (upgrade, CONNECT); the machine forgets it. */
   detach(res: OutgoingResponse): { socket: DetachedSocket; head: Buffer } {
-    if (res !== this.res) throw new Error('detach() of a response that is not current');
+    // The error handler may take the connection over too, to answer in its own way (node:http's 'clientError').
+    if (res !== this.res && res !== this.errorResponse) throw new Error('detach() of a response that is not current');
     this.stateName = 'switched';
     this.options.sweeper.delete(this);
     const socket = this.commands.detach();
@@ -462,9 +470,12 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
   private respondWithError(res: OutgoingResponse, err: HttpError): void {
     this.last = true;
     try {
+      this.errorResponse = res;
       this.handler.error(err, res, this.owner);
+      this.errorResponse = null;
       if (!res.ended) res.end();
     } catch {
+      this.errorResponse = null;
       if (!res.headersSent) {
         res.writeHead(err.status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
         res.end(err.message + '\n');
