@@ -45,7 +45,22 @@ export interface ConnectionView extends ConnectionInfo {
   shutdown(): void;
   /** Cuts the connection now. */
   destroy(err?: Error): void;
+  /**
+   * The socket itself (a tls.TLSSocket on TLS listeners). The node adapter gives it to apps as
+   * req.socket, one object for all the connection's requests, as node:http does. Writing to it or
+   * reading from it bypasses the engine: an app that does has taken the connection over.
+   */
+  readonly socket: DetachedSocket;
 }
+
+/**
+ * Set (to true) on an app that judges request paths the server cannot decode (a
+ * bad percent-encoding) itself, as node:http apps do (express.static answers 400
+ * or falls through): such a request is routed on its raw path and reaches the
+ * app with pathInfo and rawPathInfo undecoded. Other apps never see one; the
+ * server answers 400.
+ */
+export const ACCEPTS_UNDECODED_PATHS = Symbol.for('portico.acceptsUndecodedPaths');
 
 /** What the server's error-page renderer is told; `accept` comes from the request. */
 export interface ErrorPageInfo {

@@ -8,7 +8,7 @@
 // the response head (response-deadline.ts).
 
 import { BadPathError, normalizePath, skipSegments, HttpError, type Connection, type ConnectionHandler, type OutgoingResponse, type RequestBody, type RequestHead } from '../core/index.js';
-import type { App, AppResponse, Env, ErrorPageInfo, ExchangeFacts } from '../adapters/env.js';
+import { ACCEPTS_UNDECODED_PATHS, type App, type AppResponse, type Env, type ErrorPageInfo, type ExchangeFacts } from '../adapters/env.js';
 import { sendResponse } from '../adapters/respond.js';
 import { type ErrorInfo, type ErrorPages, renderErrorPage } from './error-pages.js';
 import type { Router } from './router.js';
@@ -61,14 +61,20 @@ export class RequestHandler implements ConnectionHandler {
     const rawPath = q === -1 ? target : target.slice(0, q);
     const queryString = q === -1 ? '' : target.slice(q + 1);
     let path;
+    let badPath: BadPathError | null = null;
     try {
       path = normalizePath(rawPath);
     } catch (err) {
       if (!(err instanceof BadPathError)) throw err;
-      return this.sendError(res, { status: 400, message: err.message, accept: head.headers['accept'] });
+      // Routed on the raw path all the same: an app that judges such paths itself (node:http apps) gets it.
+      badPath = err;
+      path = { path: rawPath, rawPath };
     }
     const { serverName, serverPort } = splitAuthority(head.authority, head.parsedTarget.scheme, conn);
     const route = this.options.router.route(head.method, path.path, serverName);
+    if (badPath !== null && (route.kind !== 'found' || (route.mount.app as { [ACCEPTS_UNDECODED_PATHS]?: boolean })[ACCEPTS_UNDECODED_PATHS] !== true)) {
+      return this.sendError(res, { status: 400, message: badPath.message, accept: head.headers['accept'] });
+    }
     if (route.kind === 'not-found') {
       return this.sendError(res, { status: 404, message: 'No app is mounted at this path.', accept: head.headers['accept'] });
     }

@@ -5,6 +5,7 @@
 import test from 'ava';
 import { request } from 'undici';
 import type { App, Env } from '../../gateway/index.js';
+import { ACCEPTS_UNDECODED_PATHS } from '../../adapters/env.js';
 import { exchange } from '../helpers/raw-client.js';
 import { header } from '../helpers/response-reader.js';
 import { startServer } from '../helpers/server.js';
@@ -52,6 +53,18 @@ test('rawPathInfo keeps the encoding of the path below the mount', async (t) => 
   const { port } = await startServer(t, { mounts: { '/m': (e) => (seen.push([e.pathInfo, e.rawPathInfo]), { status: 204 }) } });
   await exchange(port, 'GET /m/caf%C3%A9/x%20y HTTP/1.1\r\nHost: h\r\n\r\nGET /m HTTP/1.1\r\nHost: h\r\n\r\n', { expectResponses: 2 });
   t.deepEqual(seen, [['/café/x y', '/caf%C3%A9/x%20y'], ['', '']]);
+});
+
+test('a path that cannot be decoded: 400, unless the mount\'s app judges such paths itself (ACCEPTS_UNDECODED_PATHS)', async (t) => {
+  const seen: Array<[string, string, string]> = [];
+  const judge: App = Object.assign((e: Env) => (seen.push([e.scriptName, e.pathInfo, e.rawPathInfo]), { status: 204 }), { [ACCEPTS_UNDECODED_PATHS]: true });
+  const { port } = await startServer(t, { mounts: { '/own': judge, '/plain': () => ({ status: 204 }) } });
+  const status = async (path: string) => (await exchange(port, `GET ${path} HTTP/1.1\r\nHost: h\r\n\r\n`)).responses[0]!.status;
+  t.is(await status('/own/%'), 204);
+  t.is(await status('/own/a%ZZ/%C3'), 204);
+  t.is(await status('/plain/%'), 400);
+  t.is(await status('/nowhere/%'), 400);
+  t.deepEqual(seen, [['/own', '/%', '/%'], ['/own', '/a%ZZ/%C3', '/a%ZZ/%C3']]);
 });
 
 test('HTTP/1.0 without Host: the server name is the local address; Upgrade is flagged', async (t) => {
