@@ -3,11 +3,12 @@
 // else comes from Node's own code: the header fields go through Node's header
 // routine (_addHeaderLines, which also keeps rawHeaders), so duplicates,
 // Set-Cookie arrays and Cookie joining behave exactly as on node:http. The URL
-// is the path inside the mount plus the query (what a mounted sub-app sees);
-// originalUrl keeps the full target. The body is pushed from the engine's
-// RequestBody as Node asks for it (_read), and a full buffer (push() returning
-// false) pauses the engine, which stops reading the client: backpressure
-// end to end.
+// is the request-target as received (absolute-form, ".." and odd escapes
+// included: the app judges them, as express.static does), with the mount prefix
+// removed for a mounted app, as Express does for a sub-app; originalUrl keeps the
+// full target. The body is pushed from the engine's RequestBody as Node
+// asks for it (_read), and a full buffer (push() returning false) pauses the
+// engine, which stops reading the client: backpressure end to end.
 
 import http from 'node:http';
 import type { Socket } from 'node:net';
@@ -31,11 +32,8 @@ export interface NodeRequest extends http.IncomingMessage {
 /** Sets method, URL, version and header fields from the env. */
 export const describeRequest = (req: NodeRequest, env: Env): void => {
   req.method = env.method;
-  const path = env.rawPathInfo === '' ? '/' : env.rawPathInfo;
-  const url = env.queryString === '' ? path : path + '?' + env.queryString;
-  req.url = url;
-  // The target as the client sent it (origin-form), else the mount plus the URL.
-  req.originalUrl = env.target.charCodeAt(0) === 0x2f ? env.target : env.scriptName + url;
+  req.url = env.scriptName === '' ? env.target : mountedUrl(env);
+  req.originalUrl = env.target;
   const minor = env.protocol === 'HTTP/1.0' ? 0 : 1;
   req.httpVersionMajor = 1;
   req.httpVersionMinor = minor;
@@ -43,6 +41,50 @@ export const describeRequest = (req: NodeRequest, env: Env): void => {
   // Setting rawHeaders alone leaves `headers` empty: Node builds it from its own count.
   const raw = env.rawHeaders as string[];
   req._addHeaderLines(raw, raw.length);
+};
+
+/**
+ * The target without the mount prefix. The router matched the prefix on the
+ * normalised path; when the raw target spells it differently (escapes, dot
+ * segments), the normalised path below the mount stands in. An absolute-form
+ * target keeps its scheme and authority, as Express's trim_prefix does.
+ */
+const mountedUrl = (env: Env): string => {
+  const target = env.target;
+  const prefix = env.scriptName;
+  let start = 0;
+  if (target.charCodeAt(0) !== 0x2f) {
+    const authority = target.indexOf('//');
+    const slash = authority === -1 ? -1 : target.indexOf('/', authority + 2);
+    if (slash === -1) return normalisedUrl(env);
+    start = slash;
+  }
+  if (!target.startsWith(prefix, start)) return normalisedUrl(env);
+  const end = start + prefix.length;
+  if (end === target.length || target.charCodeAt(end) === 0x3f /* ? */) return target.slice(0, start) + '/' + target.slice(end);
+  if (target.charCodeAt(end) !== 0x2f) return normalisedUrl(env);
+  return target.slice(0, start) + target.slice(end);
+};
+
+const normalisedUrl = (env: Env): string => {
+  const path = env.rawPathInfo === '' ? '/' : env.rawPathInfo;
+  return env.queryString === '' ? path : path + '?' + env.queryString;
+};
+
+/**
+ * Destroys the request ('aborted' when incomplete, then 'close') for the engine's
+ * reasons, without IncomingMessage's habit of destroying its socket too: the
+ * engine decides what becomes of the connection (an error page still to be
+ * written on it, say). An app's own req.destroy() still cuts the connection, as on node.
+ */
+export const destroyRequest = (req: NodeRequest, err: Error): void => {
+  const socket = req.socket;
+  (req as { socket: unknown }).socket = null;
+  try {
+    req.destroy(err);
+  } finally {
+    (req as { socket: unknown }).socket = socket;
+  }
 };
 
 /** A request whose body is already complete (none, or not Node's to read, as after an upgrade). */
@@ -110,7 +152,7 @@ class BodyPump implements BodySink {
       return;
     }
     const code = (err as { code?: string }).code;
-    req.destroy(code !== undefined && CONNECTION_LOST.has(code) ? abortedError() : err);
+    destroyRequest(req, code !== undefined && CONNECTION_LOST.has(code) ? abortedError() : err);
   }
 }
 

@@ -13,16 +13,26 @@
 // and Connection fields are read as intent (RFC 9112 §6, §9.6), never copied.
 // A body given whole to end() with no prior write goes out in one responder.end()
 // and so with Content-Length, as node:http does. 'finish' then 'close' follow in
-// node:http's order; a connection that dies first gives 'close' alone.
+// node:http's order; a connection that dies first gives 'close' alone (exchange.ts).
+// The response is attached to the connection's own socket (socket._httpMessage,
+// res.socket) without node's assignSocket, whose 'close' listener and
+// one-response-per-socket assertion belong to node's own queue of pipelined
+// responses. Fields given to writeHead alone, which Node does not validate on
+// this path, are checked with Node's validators when Portico refuses them, so the
+// app gets Node's own error (ERR_INVALID_HTTP_TOKEN, ERR_INVALID_CHAR).
 
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import { statusText, type OutgoingHeaders, type HeaderValue } from '../../core/index.js';
 import type { Chunk } from '../env.js';
-import type { PorticoSocket } from './socket.js';
+import type { Exchange } from './exchange.js';
 import type { NodeRequest } from './request.js';
 import { baseFinish, emitResponseClose, kOutHeaders } from './node-internals.js';
 
-const kSocket = Symbol('portico.socket');
+const kExchange = Symbol('portico.exchange');
+
+/** The socket fields node:http keeps for the response using it. */
+type HttpSocket = Socket & { _httpMessage: http.ServerResponse | null };
 
 /** The ServerResponse internals the adapter touches. */
 export interface NodeResponse extends http.ServerResponse {
@@ -35,47 +45,75 @@ export interface NodeResponse extends http.ServerResponse {
   _trailer: string;
   chunkedEncoding: boolean;
   shouldKeepAlive: boolean;
-  [kSocket]: PorticoSocket;
+  [kExchange]: Exchange;
 }
 
 type Callback = (err?: Error | null) => void;
 
-export const createResponse = (req: NodeRequest, socket: PorticoSocket): NodeResponse => {
+export const createResponse = (req: NodeRequest, exchange: Exchange, socket: Socket): NodeResponse => {
   const res = new http.ServerResponse(req) as unknown as NodeResponse;
   // Keep-alive is Portico's decision; false here only if the app sets it so.
   res.shouldKeepAlive = true;
-  res[kSocket] = socket;
+  res[kExchange] = exchange;
   const own = res as unknown as Record<string, unknown>;
   own._storeHeader = storeHeader;
   own._send = send;
   own._finish = finish;
   own._writeRaw = writeRaw;
-  res.assignSocket(socket as never);
+  exchange.res = res;
+  // assignSocket, less its 'close' listener (exchange.ts reports the close) and its
+  // assertion (a response finishing asynchronously may still hold the socket when
+  // the next request on the connection starts).
+  (res as { socket: Socket | null }).socket = socket;
+  (socket as HttpSocket)._httpMessage = res;
   res.on('finish', onFinish);
   return res;
 };
 
+/** The exchange a response belongs to. */
+export const exchangeOf = (res: NodeResponse): Exchange => res[kExchange];
+
 const CRLF = '\r\n';
 
 function storeHeader(this: NodeResponse, statusLine: string, headers: unknown): void {
-  const socket = this[kSocket];
+  const exchange = this[kExchange];
   const fields = collectFields(this, headers);
-  if (this.shouldKeepAlive === false) fields['connection'] = 'close';
-  const responder = socket.responder;
-  if (responder !== null && !socket.destroyed) {
+  if (this.shouldKeepAlive === false || exchange.policy.last) fields['connection'] = 'close';
+  const responder = exchange.responder;
+  if (responder !== null && !responder.aborted) {
     const status = this.statusCode;
     const message = this.statusMessage;
     // Node drops both framing fields when the app removed them: the close delimits the body.
     const framing = this._removedContLen && this._removedTE ? ('close' as const) : undefined;
     const reason = message !== undefined && message !== statusText(status) ? message : undefined;
-    responder.writeHead(status, fields, reason === undefined && framing === undefined ? undefined : { reason, framing });
+    const policy = exchange.policy.options;
+    const options = reason === undefined && framing === undefined ? policy : { ...policy, reason, framing };
+    try {
+      responder.writeHead(status, fields, options);
+    } catch (err) {
+      throw nodeHeaderError(fields) ?? err;
+    }
   }
   // end(body) before any write: the whole body comes in the next _send; send it with end().
-  socket.holding = this._hasBody && typeof this._contentLength === 'number' && !this._removedContLen;
+  exchange.holding = this._hasBody && typeof this._contentLength === 'number' && !this._removedContLen;
   this._header = statusLine + CRLF;
   this._headerSent = false;
   this.chunkedEncoding = false;
 }
+
+/** Node's own error for the first field its validators refuse, if any. */
+const nodeHeaderError = (fields: Record<string, HeaderValue>): Error | undefined => {
+  try {
+    for (const name of Object.keys(fields)) {
+      http.validateHeaderName(name);
+      const value = fields[name];
+      if (value !== undefined) http.validateHeaderValue(name, value as string);
+    }
+  } catch (err) {
+    return err as Error;
+  }
+  return undefined;
+};
 
 /** The fields Node collected, as Portico's header record (original name case kept). */
 const collectFields = (res: NodeResponse, headers: unknown): Record<string, HeaderValue> => {
@@ -125,18 +163,18 @@ function send(
   encoding: BufferEncoding | null | undefined,
   callback: Callback | null | undefined,
 ): boolean {
-  this._headerSent = true;
-  const socket = this[kSocket];
-  const responder = socket.responder;
+  const exchange = this[kExchange];
+  const responder = exchange.responder;
   // As node:http's _writeRaw on a destroyed socket: nothing is written, no callback.
-  if (responder === null || socket.destroyed) return false;
-  if (socket.holding) {
+  if (responder === null || responder.aborted) return false;
+  this._headerSent = true;
+  if (exchange.holding) {
     if (data.length !== 0) {
       const chunk = toChunk(data, encoding);
-      const held = socket.heldBody;
-      socket.heldBody = held === undefined ? chunk : Buffer.concat([Buffer.from(held), Buffer.from(chunk)]);
+      const held = exchange.heldBody;
+      exchange.heldBody = held === undefined ? chunk : Buffer.concat([Buffer.from(held), Buffer.from(chunk)]);
     }
-    if (typeof callback === 'function') socket.afterWrite(callback, true);
+    if (typeof callback === 'function') exchange.afterWrite(callback, true);
     return true;
   }
   let ok = true;
@@ -149,20 +187,20 @@ function send(
       return false;
     }
   }
-  if (typeof callback === 'function') socket.afterWrite(callback, ok);
-  else if (!ok) socket.awaitDrain();
+  if (typeof callback === 'function') exchange.afterWrite(callback, ok);
+  else if (!ok) exchange.awaitDrain();
   return ok;
 }
 
 function finish(this: NodeResponse): void {
-  const socket = this[kSocket];
-  const responder = socket.responder;
-  if (responder !== null && !socket.destroyed && !responder.ended) {
+  const exchange = this[kExchange];
+  const responder = exchange.responder;
+  if (responder !== null && !responder.aborted && !responder.ended) {
     const trailers = this._trailer === '' ? undefined : parseFields(this._trailer, 0);
     try {
-      if (socket.holding) {
-        const body = socket.heldBody;
-        socket.heldBody = undefined;
+      if (exchange.holding) {
+        const body = exchange.heldBody;
+        exchange.heldBody = undefined;
         responder.end(body, trailers);
       } else {
         responder.end(undefined, trailers);
@@ -177,12 +215,11 @@ function finish(this: NodeResponse): void {
 /** Only 1xx heads get here (writeEarlyHints, writeProcessing, writeContinue). */
 function writeRaw(this: NodeResponse, data: string, encoding: unknown, callback?: Callback): boolean {
   if (typeof encoding === 'function') callback = encoding as Callback;
-  const socket = this[kSocket];
-  const responder = socket.responder;
+  const responder = this[kExchange].responder;
   const text = String(data);
   const status = Number(text.slice(9, 12));
-  // 100 Continue is Portico's: it is sent when the app first reads the body (RFC 9110 §10.1.1).
-  if (status !== 100 && status >= 100 && status < 200 && responder !== null && !responder.headersSent) {
+  // 100 Continue goes through the engine, which sends it once, if the client waits for it.
+  if (status >= 100 && status < 200 && responder !== null && !responder.aborted && !responder.headersSent) {
     responder.writeInformational(status, parseFields(text, text.indexOf(CRLF) + 2));
   }
   if (typeof callback === 'function') process.nextTick(callback);
@@ -203,7 +240,11 @@ const parseFields = (text: string, from: number): OutgoingHeaders => {
 function onFinish(this: NodeResponse): void {
   const req = this.req as NodeRequest;
   if (!req._consuming && !req._readableState.resumeScheduled) req._dump();
-  const socket = this.socket as unknown as PorticoSocket | null;
-  if (socket !== null && socket._httpMessage === this) this.detachSocket(socket as never);
+  const socket = this.socket as HttpSocket | null;
+  if (socket !== null) {
+    // The next request on the connection may already hold it.
+    if (socket._httpMessage === this) socket._httpMessage = null;
+    (this as { socket: Socket | null }).socket = null;
+  }
   process.nextTick(emitResponseClose, this);
 }

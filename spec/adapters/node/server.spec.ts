@@ -142,10 +142,91 @@ test('listen(path) serves on a Unix socket; address() is the path', async (t) =>
   t.is(body, 'over a unix socket: /u');
 });
 
-test('close() right after listen() waits for the listener, then closes', async (t) => {
-  const server = createServer(() => {});
+test('close() right after listen(): as node:http, bound at once without a host; with a host, not yet running', async (t) => {
+  for (const create of [() => http.createServer(() => {}), () => createServer(() => {})]) {
+    const bound = create();
+    bound.listen(0);
+    t.true(bound.listening);
+    await new Promise<void>((resolve, reject) => bound.close((err) => (err ? reject(err) : resolve())));
+    t.false(bound.listening);
+    t.is(bound.address(), null);
+    const looking = create();
+    looking.listen(0, 'localhost'); // a host name is looked up first
+    const err = await new Promise<(Error & { code?: string }) | undefined>((resolve) => looking.close(resolve));
+    t.is(err?.code, 'ERR_SERVER_NOT_RUNNING');
+    await new Promise((r) => setTimeout(r, 50));
+    looking.close();
+  }
+});
+
+test('createServer() is a net.Server: bound at once by listen(port), _handle, ref/unref, getConnections, \'connection\' with the socket req gets', async (t) => {
+  const sockets: net.Socket[] = [];
+  const server = createServer((req, res) => res.end(String(sockets.includes(req.socket as net.Socket))));
+  t.true(server instanceof net.Server);
+  t.true(server instanceof http.Server);
+  server.on('connection', (s: net.Socket) => sockets.push(s));
+  server.listen(0);
+  // As node:http without a host: bound synchronously, what supertest relies on.
+  t.true(server.listening);
+  t.truthy((server as unknown as { _handle: unknown })._handle);
+  const port = (server.address() as AddressInfo).port;
+  t.true(port > 0);
+  t.is(server.unref(), server);
+  t.is(server.ref(), server);
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  const res = await request(`http://127.0.0.1:${port}/`);
+  t.is(await res.body.text(), 'true');
+  const count = await new Promise<number>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+  t.is(count, 1);
+  t.is(sockets.length, 1);
+});
+
+test('maxConnections is net.Server\'s: connections past it are dropped', async (t) => {
+  const server = createServer((_req, res) => res.end('ok'));
+  server.maxConnections = 1;
   server.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-  t.false(server.listening);
-  t.is(server.address(), null);
+  await listening(server);
+  t.teardown(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const first = net.connect(port, '127.0.0.1');
+  first.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await new Promise((r) => first.once('data', r));
+  const second = net.connect(port, '127.0.0.1');
+  second.on('error', () => {});
+  second.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  const got = await new Promise<string>((resolve) => {
+    let text = '';
+    second.on('data', (d) => (text += d.toString()));
+    second.on('close', () => resolve(text));
+  });
+  t.is(got, '');
+  first.destroy();
+});
+
+test('closeIdleConnections() closes idle keep-alive connections; closeAllConnections() the busy ones too', async (t) => {
+  const server = createServer((req, res) => {
+    if (req.url === '/quick') res.end('quick');
+    else res.write('slow');
+  });
+  server.listen(0, '127.0.0.1');
+  await listening(server);
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())));
+  const port = (server.address() as AddressInfo).port;
+  const open = async (path: string) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.on('error', () => {});
+    s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    await new Promise((r) => s.once('data', r));
+    return { socket: s, closed: new Promise<boolean>((r) => s.once('close', () => r(true))) };
+  };
+  const idle = await open('/quick');
+  const busy = await open('/slow');
+  server.closeIdleConnections();
+  t.true(await idle.closed);
+  t.false(busy.socket.destroyed);
+  server.closeAllConnections();
+  t.true(await busy.closed);
 });

@@ -1,0 +1,79 @@
+// Portico's HTTP on sockets accepted elsewhere: the engine without a listener.
+// portico/node's createServer() returns node's own http.Server, a net.Server,
+// so its sockets come from the server's 'connection' event rather than from
+// serve()'s listener (server.ts, listener.ts). Each gets an engine Connection
+// with serve()'s request handling (env, error pages, logging, the app's
+// containment), one app at the root, and the set of live connections is kept
+// for closeIdleConnections() and closeAllConnections(). The timeouts object is
+// read live, not copied, so that node's server properties changed after
+// createServer() still count. CONNECT reaches the app, as on node:http.
+
+import type net from 'node:net';
+import { Connection, DEFAULT_LIMITS, Sweeper, type ConnectionHandler, type HttpError, type Limits, type OutgoingResponse, type Timeouts } from '../core/index.js';
+import type { App } from '../adapters/env.js';
+import { RequestHandler } from './request-handler.js';
+import { Router } from './router.js';
+import { consoleLogger } from './log.js';
+import { compressMounts } from './compression.js';
+import type { ServeOptions } from './server.js';
+
+/** serve()'s options that mean something on a node server's connections. */
+export type SocketEngineSettings = Pick<ServeOptions, 'logger' | 'errorPages' | 'accessLog' | 'allowHalfOpen' | 'responseTimeoutMs' | 'compression'>;
+
+export interface SocketEngineOptions extends SocketEngineSettings {
+  app: App;
+  limits?: Partial<Limits>;
+  /** Read live: the owner may change a timeout after the engine started. */
+  timeouts: Timeouts;
+  /** The sockets are TLS sockets (the env says https). */
+  secure?: boolean;
+  /** Called for a malformed request or a broken limit before Portico answers it; true: it was handled (the engine writes nothing). */
+  error?: (err: HttpError, res: OutgoingResponse, conn: Connection) => boolean;
+}
+
+export interface SocketEngine {
+  /** Serves HTTP on `socket` until it closes or an app takes it over. */
+  accept(socket: net.Socket): Connection;
+  /** The connections being served. */
+  readonly connections: ReadonlySet<Connection>;
+}
+
+const ignore = (): void => {};
+
+export const socketEngine = (options: SocketEngineOptions): SocketEngine => {
+  const connections = new Set<Connection>();
+  const router = new Router(compressMounts({ '': { app: options.app, compression: options.compression } }));
+  const handler = new RequestHandler({
+    router,
+    errorPages: options.errorPages,
+    logger: options.logger ?? consoleLogger,
+    // No graceful wait on a node server: close() is node's.
+    waitUntil: (p) => void Promise.resolve(p).catch(ignore),
+    accessLog: options.accessLog,
+    // node:http waits for an app for ever; a Portico limit is opt-in here.
+    responseTimeoutMs: options.responseTimeoutMs ?? 0,
+  });
+  const timeouts = options.timeouts;
+  const connectionOptions = {
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    timeouts,
+    sweeper: Sweeper.forTimeouts({ ...timeouts }),
+    allowConnect: true,
+    allowHalfOpen: options.allowHalfOpen,
+  };
+  const error = options.error;
+  const connectionHandler: ConnectionHandler = {
+    request: handler.request.bind(handler),
+    error: error === undefined ? handler.error.bind(handler) : (err, res, conn) => void (error(err, res, conn) || handler.error(err, res, conn)),
+    closed: (conn) => void connections.delete(conn),
+  };
+  const secure = options.secure === true;
+  return {
+    connections,
+    accept: (socket) => {
+      const conn = new Connection(socket, secure, connectionHandler, connectionOptions);
+      connections.add(conn);
+      return conn;
+    },
+  };
+};

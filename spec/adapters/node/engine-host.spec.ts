@@ -1,0 +1,192 @@
+// node:http's server events and properties on Portico's engine
+// (adapters/node/engine-host.ts): 'clientError' deciding the answer to a
+// malformed request, 'checkContinue', maxRequestsPerSocket with 'dropRequest',
+// server.timeout and 'timeout', close() with a busy keep-alive connection,
+// CONNECT, and writeHead's errors. Where node:http can be asked the same
+// question, it is, and the answers compared.
+
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import test, { type ExecutionContext } from 'ava';
+import { createServer, type ClientError } from '../../../gateway/node-entry.js';
+import { exchange } from '../../helpers/raw-client.js';
+
+type AnyServer = http.Server;
+
+const listen = async (t: ExecutionContext, server: AnyServer): Promise<number> => {
+  server.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  t.teardown(() => {
+    server.closeAllConnections();
+    return new Promise<void>((r) => server.close(() => r()));
+  });
+  return (server.address() as AddressInfo).port;
+};
+
+/** The same setup on node:http and on portico/node. */
+const both = (make: (create: typeof http.createServer) => AnyServer): Array<[string, () => AnyServer]> => [
+  ['node:http', () => make(http.createServer)],
+  ['portico', () => make(createServer as unknown as typeof http.createServer)],
+];
+
+test('\'clientError\' decides the answer to a malformed request, with node:http\'s code', async (t) => {
+  for (const [name, make] of both((create) => {
+    const server = create((_req, res) => res.end('app'));
+    server.on('clientError', (err: ClientError, socket: net.Socket) => {
+      socket.end(`HTTP/1.1 400 Bad Request\r\nX-Code: ${err.code}\r\nContent-Length: 4\r\nConnection: close\r\n\r\nmine`);
+    });
+    return server;
+  })) {
+    const port = await listen(t, make());
+    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', { timeoutMs: 5000 });
+    t.is(r.responses[0]?.status, 400, name);
+    t.is(r.responses[0]?.body.toString(), 'mine', name);
+    t.deepEqual(r.responses[0]?.headers.find(([n]) => n === 'x-code'), ['x-code', 'HPE_INVALID_HEADER_TOKEN'], name);
+    t.true(r.closed, name);
+  }
+});
+
+test('without a \'clientError\' listener Portico answers a malformed request itself (its error page)', async (t) => {
+  const port = await listen(t, createServer((_req, res) => res.end('app')));
+  const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', { timeoutMs: 5000 });
+  t.is(r.responses[0]?.status, 400);
+  t.true(r.closed);
+});
+
+test('\'checkContinue\' gets a request that expects 100 Continue; writeContinue() sends it', async (t) => {
+  for (const [name, make] of both((create) => {
+    const server = create((_req, res) => res.end('request event'));
+    server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.writeContinue();
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => res.end(`checked: ${body}`));
+    });
+    return server;
+  })) {
+    const port = await listen(t, make());
+    const socket = net.connect(port, '127.0.0.1');
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n');
+    const first = await new Promise<string>((r) => socket.once('data', (d) => r(d.toString())));
+    t.regex(first, /^HTTP\/1\.1 100 Continue\r\n\r\n/, name);
+    socket.write('hi');
+    const rest = await new Promise<string>((r) => {
+      let text = first.slice('HTTP/1.1 100 Continue\r\n\r\n'.length);
+      const done = () => (text.includes('checked: hi') ? r(text) : undefined);
+      done();
+      socket.on('data', (d) => ((text += d.toString()), done()));
+    });
+    t.regex(rest, /^HTTP\/1\.1 200 OK\r\n[\s\S]*checked: hi$/, name);
+    socket.destroy();
+  }
+});
+
+test('maxRequestsPerSocket: the last allowed response says Connection: close, and Portico then closes (RFC 9112 §9.6)', async (t) => {
+  const answers: Record<string, { bodies: string[]; close: boolean; closed: boolean; third: number | undefined }> = {};
+  for (const [name, make] of both((create) => {
+    const server = create((req, res) => res.end(req.url));
+    server.maxRequestsPerSocket = 2;
+    return server;
+  })) {
+    const port = await listen(t, make());
+    const one = (p: string) => `GET /${p} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    const r = await exchange(port, one('a') + one('b') + one('c'), { expectResponses: 3, timeoutMs: 1000 });
+    answers[name] = {
+      bodies: r.responses.slice(0, 2).map((x) => x.body.toString()),
+      close: r.responses[1]!.headers.some(([n, v]) => n === 'connection' && v === 'close'),
+      closed: r.closed,
+      third: r.responses[2]?.status,
+    };
+  }
+  t.deepEqual(answers['portico'], { bodies: ['/a', '/b'], close: true, closed: true, third: undefined });
+  // node:http announces the close, keeps the connection and answers the next request 503 ('dropRequest').
+  t.deepEqual(answers['node:http'], { bodies: ['/a', '/b'], close: true, closed: false, third: 503 });
+});
+
+test('server.setTimeout(): an idle socket is offered to \'timeout\' listeners, destroyed when nobody listens', async (t) => {
+  for (const [name, make] of both((create) => create((_req, res) => res.write('started'))))
+  {
+    const server = make();
+    server.setTimeout(150);
+    const port = await listen(t, server);
+    const started = Date.now();
+    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 3000 });
+    t.true(r.closed, name);
+    t.true(Date.now() - started < 2500, name);
+    const listened = make();
+    let offered = 0;
+    listened.setTimeout(150, (socket: net.Socket) => {
+      offered++;
+      socket.destroy();
+    });
+    const port2 = await listen(t, listened);
+    await exchange(port2, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 3000 });
+    t.is(offered, 1, name);
+  }
+});
+
+test('close() with a busy keep-alive connection: its response finishes, then the connection closes, then \'close\'', async (t) => {
+  let finish!: () => void;
+  const server = createServer((_req, res) => {
+    finish = () => {
+      res.write('part 1 ');
+      res.end('part 2');
+    };
+  });
+  const port = await listen(t, server);
+  const socket = net.connect(port, '127.0.0.1');
+  let text = '';
+  socket.on('data', (d) => (text += d.toString()));
+  const closed = new Promise((r) => socket.once('close', r));
+  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  while (finish === undefined) await new Promise((r) => setTimeout(r, 5));
+  const serverClosed = new Promise((r) => server.close(r));
+  await new Promise((r) => setTimeout(r, 50));
+  t.false(socket.destroyed);
+  finish();
+  await closed;
+  await serverClosed;
+  t.regex(text, /Connection: close\r\n/i);
+  t.regex(text, /part 1 [\s\S]*part 2/);
+});
+
+test('CONNECT goes to \'connect\' listeners with the socket; without one the socket is destroyed, as on node:http', async (t) => {
+  const server = createServer((_req, res) => res.end('no'));
+  server.on('connect', (req: http.IncomingMessage, socket: net.Socket, head: Buffer) => {
+    socket.end(`HTTP/1.1 200 Connection Established\r\n\r\n${req.url} ${head.toString()}`);
+  });
+  const port = await listen(t, server);
+  const r = await exchange(port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nearly', { timeoutMs: 3000 });
+  t.true(r.rest.toString().includes('example.com:443 early') || r.responses.length === 1);
+  const bare = createServer((_req, res) => res.end('no'));
+  const port2 = await listen(t, bare);
+  const r2 = await exchange(port2, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', { timeoutMs: 3000 });
+  t.true(r2.closed);
+  t.is(r2.responses.length, 0);
+});
+
+test('writeHead() with an invalid field throws node:http\'s own errors', async (t) => {
+  for (const [name, make] of both((create) =>
+    create((req, res) => {
+      const codes: string[] = [];
+      for (const headers of [{ 'bad name': 'x' }, { ok: 'line\nbreak' }]) {
+        try {
+          res.writeHead(200, headers);
+        } catch (err) {
+          codes.push(`${(err as { code?: string }).code}: ${(err as Error).message}`);
+          (res as unknown as { _header: unknown })._header = null;
+        }
+      }
+      res.writeHead(200);
+      res.end(JSON.stringify(codes));
+    }),
+  )) {
+    const port = await listen(t, make());
+    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    t.deepEqual(JSON.parse(r.responses[0]!.body.toString()), [
+      'ERR_INVALID_HTTP_TOKEN: Header name must be a valid HTTP token ["bad name"]',
+      'ERR_INVALID_CHAR: Invalid character in header content ["ok"]',
+    ], name);
+  }
+});
