@@ -2,19 +2,17 @@
 // portico/node's createServer() returns node's own http.Server, a net.Server,
 // so its sockets come from the server's 'connection' event rather than from
 // serve()'s listener (server.ts, listener.ts). Each gets an engine Connection
-// with serve()'s request handling (env, error pages, logging, the app's
-// containment), one app at the root, and the set of live connections is kept
-// for closeIdleConnections() and closeAllConnections(). The timeouts object is
-// read live, not copied, so that node's server properties changed after
-// createServer() still count. CONNECT reaches the app, as on node:http.
+// with serve()'s request handling, built the way serve() builds it
+// (generation.ts: env, error pages, logging, the app's containment), one app at
+// the root, and the set of live connections is kept for closeIdleConnections()
+// and closeAllConnections(). The timeouts object is read live, not copied, so
+// that node's server properties changed after createServer() still count.
+// CONNECT reaches the app, as on node:http.
 
 import type net from 'node:net';
-import { Connection, DEFAULT_LIMITS, Sweeper, type ConnectionHandler, type HttpError, type Limits, type OutgoingResponse, type Timeouts } from '../core/index.js';
+import { Connection, Sweeper, type ConnectionHandler, type HttpError, type Limits, type OutgoingResponse, type Timeouts } from '../core/index.js';
 import type { App } from '../adapters/env.js';
-import { RequestHandler } from './request-handler.js';
-import { Router } from './router.js';
-import { consoleLogger } from './log.js';
-import { compressMounts } from './compression.js';
+import { buildGeneration } from './generation.js';
 import type { ServeOptions } from './server.js';
 
 /** serve()'s options that mean something on a node server's connections. */
@@ -27,6 +25,8 @@ export interface SocketEngineOptions extends SocketEngineSettings {
   timeouts: Timeouts;
   /** The sockets are TLS sockets (the env says https). */
   secure?: boolean;
+  /** Aborted when the owner starts closing (the env's 'portico.closing'). */
+  closing?: AbortSignal;
   /** Called for a malformed request or a broken limit before Portico answers it; true: it was handled (the engine writes nothing). */
   error?: (err: HttpError, res: OutgoingResponse, conn: Connection) => boolean;
 }
@@ -42,32 +42,21 @@ const ignore = (): void => {};
 
 export const socketEngine = (options: SocketEngineOptions): SocketEngine => {
   const connections = new Set<Connection>();
-  const router = new Router(compressMounts({ '': { app: options.app, compression: options.compression } }));
-  const handler = new RequestHandler({
-    router,
-    errorPages: options.errorPages,
-    logger: options.logger ?? consoleLogger,
-    // No graceful wait on a node server: close() is node's.
-    waitUntil: (p) => void Promise.resolve(p).catch(ignore),
-    accessLog: options.accessLog,
+  const { app, timeouts, secure = false, closing = new AbortController().signal, error, ...settings } = options;
+  const generation = buildGeneration(
     // node:http waits for an app for ever; a Portico limit is opt-in here.
-    responseTimeoutMs: options.responseTimeoutMs ?? 0,
-  });
-  const timeouts = options.timeouts;
-  const connectionOptions = {
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
-    timeouts,
-    sweeper: Sweeper.forTimeouts({ ...timeouts }),
-    allowConnect: true,
-    allowHalfOpen: options.allowHalfOpen,
-  };
-  const error = options.error;
+    { ...settings, app, responseTimeoutMs: settings.responseTimeoutMs ?? 0 },
+    secure,
+    // No graceful wait on a node server: its close() is node's.
+    { waitUntil: (p) => void Promise.resolve(p).catch(ignore), closing },
+  );
+  const connectionOptions = { ...generation.connectionOptions, timeouts, sweeper: Sweeper.forTimeouts({ ...timeouts }), allowConnect: true };
+  const handle = generation.error;
   const connectionHandler: ConnectionHandler = {
-    request: handler.request.bind(handler),
-    error: error === undefined ? handler.error.bind(handler) : (err, res, conn) => void (error(err, res, conn) || handler.error(err, res, conn)),
+    request: generation.request,
+    error: error === undefined ? handle : (err, res, conn) => void (error(err, res, conn) || handle(err, res, conn)),
     closed: (conn) => void connections.delete(conn),
   };
-  const secure = options.secure === true;
   return {
     connections,
     accept: (socket) => {

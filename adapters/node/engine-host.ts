@@ -33,6 +33,8 @@ export interface EngineOptions {
   limits: Partial<Limits>;
   /** The sockets are TLS sockets. */
   secure: boolean;
+  /** Aborted when the server starts closing (the env's 'portico.closing'). */
+  closing: AbortSignal;
   /** A malformed request or a broken limit; true when it was handled here (the engine then writes nothing). */
   error(err: HttpError, res: OutgoingResponse, conn: Connection): boolean;
 }
@@ -73,6 +75,7 @@ type HttpSocket = net.Socket & { server?: unknown };
 
 export class EngineHost {
   private engine: Engine | null = null;
+  private readonly closing = new AbortController();
   private policyKey = '';
   private policy: HeadPolicy = { options: undefined, last: false };
   private lastPolicy: HeadPolicy = { options: undefined, last: true };
@@ -108,6 +111,7 @@ export class EngineHost {
 
   /** The server closes: busy connections finish what they serve, read nothing more, then close. */
   shutdownBusy(): void {
+    this.closing.abort();
     if (this.engine === null) return;
     for (const conn of this.engine.connections) if (conn.busy) conn.shutdown();
   }
@@ -133,7 +137,14 @@ export class EngineHost {
     const limits: Partial<Limits> = { ...this.settings.limits };
     if (server.maxHeaderSize !== undefined && server.maxHeaderSize > 0) limits.maxHeaderBytes ??= server.maxHeaderSize;
     if (typeof server.maxHeadersCount === 'number' && server.maxHeadersCount > 0) limits.maxHeaderCount ??= server.maxHeadersCount;
-    return this.startEngine({ app: this.app, timeouts, limits, secure: this.secure, error: (err, res) => this.clientError(err, res) });
+    return this.startEngine({
+      app: this.app,
+      timeouts,
+      limits,
+      secure: this.secure,
+      closing: this.closing.signal,
+      error: (err, res) => this.clientError(err, res),
+    });
   }
 
   /** node:http's 'clientError': a listener answers on the socket, which is then its own. */
