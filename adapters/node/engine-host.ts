@@ -188,7 +188,9 @@ export class EngineHost {
     const key = timeout + ':' + max;
     if (key !== this.policyKey) {
       this.policyKey = key;
-      const options = undefined;
+      // node:http's fields on a response that keeps the connection: "Connection: keep-alive",
+      // and "Keep-Alive: timeout=5[, max=N]" while keepAliveTimeout is set.
+      const options = { keepAlive: timeout > 0 ? `timeout=${Math.floor(timeout / 1000)}${max > 0 ? `, max=${max}` : ''}` : '' };
       this.policy = { options, last: false };
       this.lastPolicy = { options, last: true };
     }

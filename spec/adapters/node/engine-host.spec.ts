@@ -190,3 +190,19 @@ test('writeHead() with an invalid field throws node:http\'s own errors', async (
     ], name);
   }
 });
+
+test('keep-alive responses say Connection: keep-alive and Keep-Alive: timeout=N[, max=M] as node:http does, from the live properties', async (t) => {
+  const fields = async (server: AnyServer): Promise<Array<string | undefined>> => {
+    const port = await listen(t, server);
+    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { expectResponses: 1 });
+    const get = (name: string) => r.responses[0]!.headers.find(([n]) => n === name)?.[1];
+    return [get('connection'), get('keep-alive')];
+  };
+  for (const [name, make] of both((create) => create((_req, res) => res.end('x')))) {
+    t.deepEqual(await fields(make()), ['keep-alive', 'timeout=5'], name);
+    const changed = make();
+    changed.keepAliveTimeout = 12_500;
+    changed.maxRequestsPerSocket = 7;
+    t.deepEqual(await fields(changed), ['keep-alive', 'timeout=12, max=7'], name);
+  }
+});
