@@ -37,6 +37,12 @@ export interface Timeouts {
   bodyMs: number;
   /** Milliseconds without progress writing a response to a client that does not read. */
   sendMs: number;
+  /**
+   * Milliseconds for the whole request, head and body, from its first byte, however
+   * steadily it arrives (408 then close); 0: no limit beyond headersMs and bodyMs.
+   * portico/node sets it from node:http's requestTimeout.
+   */
+  requestMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = {
@@ -58,4 +64,5 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = {
   keepAliveMs: 5_000,
   bodyMs: 30_000,
   sendMs: 60_000,
+  requestMs: 0,
 };

@@ -568,6 +568,9 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
       case 'body':
         if (this.body!.wantsMore && now - this.lastBodyAt > t.bodyMs) {
           this.protocolError(new HttpError('ERR_BODY_TIMEOUT', 408, 'Request body stalled'));
+        } else if (t.requestMs > 0 && now - this.headStartedAt > t.requestMs) {
+          // The whole request, however steadily it trickles in (node:http's requestTimeout).
+          this.protocolError(new HttpError('ERR_BODY_TIMEOUT', 408, 'Request not received in time'));
         }
         return;
       case 'draining':

@@ -165,6 +165,20 @@ each('body → must-close with 408 when a body the app waits for stalls past bod
   t.deepEqual(m.driver.responses().map((r) => r.status), [408]);
 });
 
+each('body → must-close with 408 when the whole request takes longer than requestMs, however steadily it trickles', (t, way) => {
+  const m = memoryConnection({ timeouts: { bodyMs: 100, requestMs: 250 } });
+  m.feed('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n0', way);
+  m.exchanges[0]!.body.read().catch(() => {});
+  for (let i = 1; i <= 2; i++) {
+    m.advance(90);
+    m.feed(String(i), way);
+  }
+  t.is(m.machine.state, 'body');
+  m.advance(90);
+  t.is(m.machine.state, 'must-close');
+  t.deepEqual(m.driver.responses().map((r) => r.status), [408]);
+});
+
 each('body: reading pauses once the unread body passes bodyHighWaterMark, and resumes as the app reads', async (t, way) => {
   const m = memoryConnection({ limits: { bodyHighWaterMark: 8 } });
   m.feed('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n0123456789', way);
