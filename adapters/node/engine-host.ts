@@ -133,6 +133,9 @@ export class EngineHost {
       get sendMs() {
         return own.sendMs ?? SEND_TIMEOUT_MS;
       },
+      get requestMs() {
+        return own.requestMs ?? server.requestTimeout;
+      },
     };
     const limits: Partial<Limits> = { ...this.settings.limits };
     if (server.maxHeaderSize !== undefined && server.maxHeaderSize > 0) limits.maxHeaderBytes ??= server.maxHeaderSize;

@@ -206,3 +206,23 @@ test('keep-alive responses say Connection: keep-alive and Keep-Alive: timeout=N[
     t.deepEqual(await fields(changed), ['keep-alive', 'timeout=12, max=7'], name);
   }
 });
+
+test('requestTimeout: a body that trickles in past it gets 408 and the close, as on node:http', async (t) => {
+  const options = { requestTimeout: 500, connectionsCheckingInterval: 100 };
+  for (const [name, make] of both((create) => create(options as http.ServerOptions, (req, res) => req.resume().on('end', () => res.end('complete'))))) {
+    const port = await listen(t, make());
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    let text = '';
+    socket.on('data', (d) => (text += d.toString()));
+    const closed = new Promise((r) => socket.once('close', r));
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
+    // One byte every 100 ms: never stalled, never complete.
+    const timer = setInterval(() => socket.writable && socket.write('x'), 100);
+    const started = Date.now();
+    await closed;
+    clearInterval(timer);
+    t.regex(text, /^HTTP\/1\.1 408 /, name);
+    t.true(Date.now() - started < 3000, name);
+  }
+});
