@@ -8,7 +8,7 @@
 // the global `Bun` when imported, and `hono/deno` calls the global `Deno`.
 // Hono itself is not imported: ws is a WSContext-shaped object of our own.
 
-import type { CloseEvent, ErrorEvent, MessageEvent } from 'undici';
+import type { CloseEvent, ErrorEvent, MessageEvent } from './websocket-events.js';
 import type { FetchInfo, WebSocketUpgradeOptions } from './info.js';
 import type { UpgradedWebSocket } from './web-socket.js';
 

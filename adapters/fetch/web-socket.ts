@@ -4,10 +4,10 @@
 // bufferedAmount, binaryType, protocol, extensions and url — over the `ws`
 // package's WebSocket. It is created CONNECTING, before the handler has answered;
 // attach() is called once the handshake is done, or fail() when it is not.
-// Events are the WHATWG ones (undici's MessageEvent and CloseEvent, which Node
-// 22 makes global), so code written for Deno or a browser reads them unchanged.
+// Events are the WHATWG ones (MessageEvent, CloseEvent, ErrorEvent: see
+// websocket-events.ts), so code written for Deno or a browser reads them unchanged.
 
-import { CloseEvent, ErrorEvent, MessageEvent } from 'undici';
+import { CloseEvent, ErrorEvent, MessageEvent } from './websocket-events.js';
 import type { WebSocket as WsSocket } from 'ws';
 import { copyOf } from './websocket-host.js';
 
