@@ -81,7 +81,8 @@ export const closeAtTeardown = (t: ExecutionContext, server: http.Server): void 
 
 /** Resolves with the emitter's first `event` arguments; rejects after `ms`. */
 export const once = <T extends unknown[] = unknown[]>(
-  emitter: { once(event: string, cb: (...args: never[]) => void): unknown },
+  // Any emitter: node's, ws's, socket.io-client's (which is not node's).
+  emitter: { once(event: string, cb: (...args: any[]) => void): unknown },
   event: string,
   ms = 10_000,
 ): Promise<T> =>
@@ -91,5 +92,5 @@ export const once = <T extends unknown[] = unknown[]>(
       clearTimeout(timer);
       resolve(args as T);
     };
-    emitter.once(event, listener as (...args: never[]) => void);
+    emitter.once(event, listener);
   });
