@@ -5,6 +5,7 @@
 import test from 'ava';
 import { request } from 'undici';
 import { fetchApp, type FetchModule, type FetchHandler } from '../../../adapters/fetch/index.js';
+import { connect, wsUrl } from './ws-client.js';
 import { startServer } from '../../helpers/server.js';
 
 const SAMPLES = new URL('../../../../samples/', import.meta.url);
@@ -29,5 +30,19 @@ test('samples/hono.mjs and samples/fetch.mjs answer under their demo mounts', as
     break;
   }
   sse.body.destroy();
+  t.deepEqual(errors, []);
+});
+
+test('samples/fetch.mjs echoes over a WebSocket at /fetch/ws, and says so to a plain GET', async (t) => {
+  const plain = (await load('fetch.mjs')) as FetchHandler;
+  const { url, errors } = await startServer(t, { mounts: { '/fetch': fetchApp(plain) } });
+  const c = await connect(wsUrl(url, '/fetch/ws'));
+  t.regex((await c.next()).text, /^Hello from a Fetch handler over a WebSocket/);
+  c.ws.send('ping?');
+  t.is((await c.next()).text, 'ping?');
+  c.ws.close();
+  const get = await request(`${url}/fetch/ws`);
+  t.is(get.statusCode, 426);
+  await get.body.text();
   t.deepEqual(errors, []);
 });
