@@ -41,8 +41,12 @@ export interface ConnectionCommands {
 export interface ExchangeHandler<C> {
   /** A request arrived; answer it through `res`, read the body from `body`. */
   request(head: RequestHead, body: RequestBody, res: OutgoingResponse, conn: C): void;
-  /** A request was malformed or broke a limit: render `err` on `res`. The connection closes after. */
-  error(err: HttpError, res: OutgoingResponse, conn: C): void;
+  /**
+   * A request was malformed or broke a limit: render `err` on `res`. The connection
+   * closes after. `head` is the request's when one was read (a body limit, a stall,
+   * a response timeout), so the page can follow its Accept field; else null.
+   */
+  error(err: HttpError, res: OutgoingResponse, conn: C, head: RequestHead | null): void;
   /** The connection is gone (or was detached). */
   closed?(conn: C): void;
 }
@@ -471,7 +475,7 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
     this.last = true;
     try {
       this.errorResponse = res;
-      this.handler.error(err, res, this.owner);
+      this.handler.error(err, res, this.owner, this.head);
       this.errorResponse = null;
       if (!res.ended) res.end();
     } catch {

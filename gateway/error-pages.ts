@@ -27,5 +27,6 @@ export const renderErrorPage = (pages: ErrorPages | undefined, info: ErrorInfo):
     return { status: info.status, headers: { 'content-type': 'text/html; charset=utf-8', ...info.headers }, body: page };
   }
   const answer = page(info);
-  return { ...answer, headers: answer.headers ?? { ...info.headers } };
+  // The fields the status needs (Allow on a 405, Content-Range on a 416, Retry-After) stay unless the page sets its own.
+  return { ...answer, headers: { ...info.headers, ...answer.headers } };
 };

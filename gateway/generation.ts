@@ -59,7 +59,7 @@ export const buildGeneration = (options: ServeOptions, secure: boolean, hooks: S
     const value = hstsValue(options.hsts);
     const { request, error } = generation;
     generation.request = (head, body, res, conn) => (addHsts(res, value), request(head, body, res, conn));
-    generation.error = (err, res, conn) => (addHsts(res, value), error(err, res, conn));
+    generation.error = (err, res, conn, head) => (addHsts(res, value), error(err, res, conn, head));
   }
   return generation;
 };

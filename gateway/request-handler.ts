@@ -38,7 +38,7 @@ export class RequestHandler implements ConnectionHandler {
   private readonly deadlines: ResponseDeadlines;
 
   constructor(private readonly options: HandlerOptions) {
-    this.renderErrorPage = (info, accept) => renderErrorPage(options.errorPages, { ...info, accept });
+    this.renderErrorPage = (info, accept) => this.page({ ...info, accept });
     this.responseTimeoutMs = options.responseTimeoutMs ?? DEFAULT_RESPONSE_TIMEOUT_MS;
     const timeouts = options.router.mounts.map((m) => m.responseTimeoutMs ?? this.responseTimeoutMs).filter((ms) => ms > 0);
     this.deadlines = new ResponseDeadlines(Math.min(...timeouts, DEFAULT_RESPONSE_TIMEOUT_MS));
@@ -129,8 +129,8 @@ export class RequestHandler implements ConnectionHandler {
     if (timeoutMs > 0) this.deadlines.arm(timeoutMs, res, conn);
   }
 
-  error(err: HttpError, res: OutgoingResponse, conn?: Connection): void {
-    const answer = renderErrorPage(this.options.errorPages, { status: err.status, message: err.message, code: err.code });
+  error(err: HttpError, res: OutgoingResponse, conn?: Connection, head?: RequestHead | null): void {
+    const answer = this.page({ status: err.status, message: err.message, code: err.code, accept: head?.headers['accept'] });
     // An error page that replaces an app's response is logged by logOnClose, with the request line.
     const start = conn !== undefined && this.options.accessLog !== undefined && !this.replacing.delete(conn) ? conn.socket.bytesWritten : -1;
     res.writeHead(answer.status, { ...(answer.headers as Record<string, string>), connection: 'close' });
@@ -245,11 +245,25 @@ export class RequestHandler implements ConnectionHandler {
     this.sendError(res, { status: 500, message: 'The application failed.', accept: env.headers['accept'] });
   }
 
+  /**
+   * The page for `info`: the user's, else the default. A user's page that throws
+   * is logged and the default page answers instead, so an error page never turns
+   * into a hung or cut exchange.
+   */
+  private page(info: ErrorInfo): AppResponse {
+    try {
+      return renderErrorPage(this.options.errorPages, info);
+    } catch (err) {
+      this.options.logger.error('error page failed', { status: info.status, cause: err });
+      return renderErrorPage(undefined, info);
+    }
+  }
+
   private sendError(res: OutgoingResponse, info: ErrorInfo): void {
-    const answer = renderErrorPage(this.options.errorPages, info);
+    const answer = this.page(info);
     if (res.ended) return;
-    res.writeHead(answer.status, answer.headers);
-    res.end(typeof answer.body === 'string' || answer.body instanceof Uint8Array ? answer.body : undefined);
+    // A complete body goes out synchronously; a user's streamed page that fails midway cuts the connection.
+    sendResponse(res, answer).catch((err: unknown) => res.abort(err instanceof Error ? err : new Error(String(err))));
   }
 }
 

@@ -126,7 +126,7 @@ export class Server {
         if (this.retiring.size !== 0 && this.retiring.delete(conn)) conn.shutdown();
         this.generation.request(head, body, res, conn);
       },
-      error: (err, res, conn) => this.generation.error(err, res, conn),
+      error: (err, res, conn, head) => this.generation.error(err, res, conn, head),
       closed: (conn: Connection) => {
         this.connections.delete(conn);
         this.retiring.delete(conn);

@@ -551,8 +551,8 @@ test('a response after reading part of a large body closes instead of draining t
   t.is(s.responses()[0]!.body.toString(), 'enough');
 });
 
-test('an error page that throws falls back to plain text, without the thrown message', async (t) => {
-  const { port } = await startServer(t, {
+test('an error page that throws is logged and the default page answers, without the thrown message', async (t) => {
+  const { port, errors } = await startServer(t, {
     app: { '/x': () => ({ status: 200 }) },
     errorPages: {
       default: () => {
@@ -562,9 +562,11 @@ test('an error page that throws falls back to plain text, without the thrown mes
   });
   const bad = await exchange(port, 'GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n');
   t.is(bad.responses[0]!.status, 400);
-  t.is(header(bad.responses[0]!, 'content-type'), 'text/plain; charset=utf-8');
-  const missing = await exchange(port, 'GET /nothing HTTP/1.1\r\nHost: a\r\n\r\n');
-  t.is(missing.responses[0]!.status, 500);
-  t.true(missing.closed);
+  t.is(header(bad.responses[0]!, 'content-type'), 'text/html; charset=utf-8');
+  t.false(bad.bytes.toString().includes('secret detail'));
+  const missing = await exchange(port, 'GET /nothing HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  t.is(missing.responses[0]!.status, 404);
+  t.regex(missing.responses[0]!.body.toString(), /<h1>404 Not Found<\/h1>/);
   t.false(missing.bytes.toString().includes('secret detail'));
+  t.is(errors.filter((e) => e.startsWith('error page failed') && e.includes('secret detail')).length, 2);
 });
