@@ -6,7 +6,8 @@
 // HTML, or JSON for clients that prefer it, never a stack trace or a server path.
 
 import { statusText } from '../core/index.js';
-import type { AppResponse, Env, ErrorPageInfo } from './env.js';
+import type { AppResponse, Env, ErrorPageInfo, Responder } from './env.js';
+import { sendResponse } from './respond.js';
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -40,4 +41,15 @@ export const errorAnswer = (env: Env, info: ErrorPageInfo): AppResponse => {
   const render = env.extensions['portico.errorPage'];
   const accept = env.headers['accept'];
   return render !== undefined ? render(info, accept) : defaultErrorPage(info, accept);
+};
+
+/**
+ * Answers `env`'s request with its error page, unless something was sent already
+ * (then the caller cuts the connection, if anything). A page with a streamed body
+ * (a user's override) that fails midway cuts the connection too.
+ */
+export const sendErrorPage = (env: Env, res: Responder, info: ErrorPageInfo): void => {
+  if (res.headersSent || res.ended || res.aborted) return;
+  const answer = errorAnswer(env, info);
+  sendResponse(res, answer).catch((err: unknown) => res.abort(err instanceof Error ? err : new Error(String(err))));
 };

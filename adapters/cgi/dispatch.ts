@@ -50,7 +50,7 @@ export class CgiDispatcher {
       if (!this.limit.tryAcquire() && !(await this.limit.wait(res.signal))) {
         if (!res.aborted) {
           this.options.logger.error('too many CGI programs running', { mount, code: 'ERR_CGI_BUSY', running: this.limit.running });
-          sendError(res, 503, { 'retry-after': String(this.options.retryAfterSeconds) });
+          sendError(env, res, 503, 'ERR_CGI_BUSY', { 'retry-after': String(this.options.retryAfterSeconds) });
         }
         return;
       }
@@ -60,6 +60,7 @@ export class CgiDispatcher {
         const contentLength = input.kind === 'spool' ? input.spool.length : length;
         const vars = metaVariables(env, target, { contentLength: contentLength > 0 ? contentLength : -1, spooled: spool !== null }, this.options);
         location = await runProgram({
+          env,
           res,
           filename: target.filename,
           cwd: dirname(target.filename),
@@ -75,7 +76,7 @@ export class CgiDispatcher {
       }
       if (location !== null) await this.follow(env, res, location, redirects, mount);
     } catch (err) {
-      this.failed(err, res, mount);
+      this.failed(err, env, res, mount);
     } finally {
       if (spool?.file) await spool.file.close().catch(() => {});
     }
@@ -84,7 +85,7 @@ export class CgiDispatcher {
   private async follow(env: Env, res: Responder, location: string, redirects: number, mount: string): Promise<void> {
     if (redirects >= MAX_REDIRECTS) {
       this.options.logger.error('too many local redirects', { mount, code: 'ERR_CGI_REDIRECT_LOOP', location });
-      return sendError(res, 502);
+      return sendError(env, res, 502, 'ERR_CGI_REDIRECT_LOOP');
     }
     const next = redirectEnv(env, location);
     if (next !== null) return this.handle(next, res, redirects + 1);
@@ -93,14 +94,14 @@ export class CgiDispatcher {
     res.end();
   }
 
-  private failed(err: unknown, res: Responder, mount: string): void {
-    if (err instanceof CgiError) return sendError(res, err.status);
+  private failed(err: unknown, env: Env, res: Responder, mount: string): void {
+    if (err instanceof CgiError) return sendError(env, res, err.status, err.code);
     if (res.aborted) return;
     const status = (err as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) return sendError(res, status); // the body broke a limit
+    if (typeof status === 'number' && status >= 400 && status < 500) return sendError(env, res, status); // the body broke a limit
     this.options.logger.error('CGI request failed', { mount, cause: err });
     if (res.headersSent) res.abort(err instanceof Error ? err : new Error(String(err)));
-    else sendError(res, 500);
+    else sendError(env, res, 500);
   }
 }
 

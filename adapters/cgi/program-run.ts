@@ -13,7 +13,7 @@
 import type { Readable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { BodyStream } from '../env.js';
-import type { Responder } from '../env.js';
+import type { Env, Responder } from '../env.js';
 import { CgiError } from './cgi-error.js';
 import { sendError } from './error-response.js';
 import { CgiDocumentReader, DocumentPhase } from './cgi-document.js';
@@ -27,6 +27,8 @@ import { StderrLog } from './stderr-log.js';
 export type ProgramInput = { kind: 'none' } | { kind: 'stream'; body: BodyStream } | { kind: 'spool'; spool: Spool };
 
 export interface RunRequest {
+  /** The request, for the error pages. */
+  env: Env;
   res: Responder;
   filename: string;
   cwd: string;
@@ -179,7 +181,7 @@ class ProgramRun {
         exitCode: this.exitCode,
         signal: this.exitSignal,
       });
-      sendError(this.request.res, 502);
+      sendError(this.request.env, this.request.res, 502, 'ERR_CGI_NO_HEADERS');
     } else if (this.exitCode !== 0 && !this.stopped) {
       this.log('program exited with an error', { exitCode: this.exitCode, signal: this.exitSignal });
     }
@@ -191,7 +193,7 @@ class ProgramRun {
   private failHead(err: CgiError): void {
     this.log('program failed', { code: err.code, reason: err.message });
     this.stopped = true;
-    sendError(this.request.res, 502);
+    sendError(this.request.env, this.request.res, 502, err.code);
     this.stop();
   }
 
@@ -205,7 +207,7 @@ class ProgramRun {
     const res = this.request.res;
     if (this.raw) this.socket!.destroy();
     else if (this.document.phase === DocumentPhase.Body) res.abort(new CgiError('ERR_CGI_TIMEOUT', 'CGI program timed out'));
-    else sendError(res, 504);
+    else sendError(this.request.env, res, 504, 'ERR_CGI_TIMEOUT');
     this.stop();
   }
 
@@ -221,7 +223,7 @@ class ProgramRun {
     if (res.ended && !res.aborted) return;
     this.log('request body failed', { cause: err });
     const status = (err as { status?: unknown }).status;
-    sendError(res, typeof status === 'number' && status >= 400 ? status : 400);
+    sendError(this.request.env, res, typeof status === 'number' && status >= 400 ? status : 400);
     this.stop();
   }
 
@@ -240,7 +242,7 @@ class ProgramRun {
     if (this.completed) return;
     this.completed = true;
     this.log('cannot start program', { code: 'ERR_CGI_SPAWN', cause: err });
-    sendError(this.request.res, 502);
+    sendError(this.request.env, this.request.res, 502, 'ERR_CGI_SPAWN');
     this.resolve(null);
   }
 

@@ -5,12 +5,7 @@
 // connection instead (the caller's job).
 
 import type { Env, Responder } from '../env.js';
-import { errorAnswer } from '../error-page.js';
+import { sendErrorPage } from '../error-page.js';
 
-export const sendError = (env: Env, res: Responder, status: number, message: string, code?: string, headers?: Record<string, string>): void => {
-  if (res.headersSent || res.ended || res.aborted) return;
-  const answer = errorAnswer(env, { status, message, ...(code === undefined ? {} : { code }), ...(headers === undefined ? {} : { headers }) });
-  res.writeHead(answer.status, { 'cache-control': 'no-store', ...answer.headers });
-  const body = answer.body;
-  res.end(typeof body === 'string' || body instanceof Uint8Array ? body : undefined);
-};
+export const sendError = (env: Env, res: Responder, status: number, message: string, code?: string, headers?: Record<string, string>): void =>
+  sendErrorPage(env, res, { status, message, ...(code === undefined ? {} : { code }), headers: { 'cache-control': 'no-store', ...headers } });

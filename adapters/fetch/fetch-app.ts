@@ -69,7 +69,7 @@ export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options
     try {
       request = buildRequest(env, res, stripPrefix, lazy);
     } catch (err) {
-      return badUrl(res, err);
+      return badUrl(env, res, err);
     }
     const info = fetchInfo(env, stripPrefix, upgrades.publish);
     const isHead = env.method === 'HEAD';

@@ -2,9 +2,11 @@
 // its place: shared by the ordinary path (fetch-app.ts) and the upgrade path
 // (upgrade-exchange.ts). A Response from another realm or copy of undici counts
 // (its toStringTag says so); anything else is the app's failure, which the
-// gateway reports as a 500. A URL that cannot be parsed is the client's: 400.
+// gateway reports as a 500. A URL that cannot be parsed is the client's: 400,
+// the server's error page (adapters/error-page.ts).
 
-import type { Responder } from '../env.js';
+import type { Env, Responder } from '../env.js';
+import { sendErrorPage } from '../error-page.js';
 import { FetchAdapterError } from './errors.js';
 
 export const isResponse = (x: unknown): x is Response =>
@@ -16,7 +18,5 @@ export const notAResponse = (x: unknown): FetchAdapterError =>
     `The Fetch handler must return a Response, got ${x === null ? 'null' : typeof x === 'object' ? Object.prototype.toString.call(x) : typeof x}`,
   );
 
-export const badUrl = (res: Responder, err: unknown): void => {
-  res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
-  res.end(`Bad Request: ${err instanceof Error ? err.message : String(err)}\n`);
-};
+export const badUrl = (env: Env, res: Responder, err: unknown): void =>
+  sendErrorPage(env, res, { status: 400, message: err instanceof Error ? err.message : String(err), code: 'ERR_BAD_URL' });

@@ -98,7 +98,7 @@ export class FetchUpgrades {
     try {
       request = buildRequest(env, res, this.stripPrefix, this.lazy);
     } catch (err) {
-      return badUrl(res, err);
+      return badUrl(env, res, err);
     }
     let claim: Claim | null = null;
     const problem = handshakeProblem(env);

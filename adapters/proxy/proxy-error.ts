@@ -2,11 +2,13 @@
 // the response started: 504 when the upstream did not connect or answer in
 // time, 502 for everything else (refused, reset, a malformed response), as
 // nginx does. After it started: the client connection is cut, so the body is
-// visibly truncated. A client that already left needs no answer. proxyApp takes a
-// logger of the shared shape (adapters/log.ts).
+// visibly truncated. A client that already left needs no answer. The answer is
+// the server's error page (adapters/error-page.ts: HTML or JSON, the user's
+// overrides). proxyApp takes a logger of the shared shape (adapters/log.ts).
 
 import { consoleLoggerFor, type Logger } from '../log.js';
 import type { Env, Responder } from '../env.js';
+import { sendErrorPage } from '../error-page.js';
 
 /** The error log's shape (adapters/log.ts). */
 export type ProxyLogger = Logger;
@@ -32,7 +34,9 @@ export const sendProxyError = (env: Env, res: Responder, config: { url: URL; log
     res.abort(err);
     return;
   }
-  const text = status === 504 ? 'Gateway Timeout: the upstream server did not answer in time.\n' : 'Bad Gateway: the upstream server could not be reached or gave an invalid response.\n';
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(text);
+  sendErrorPage(env, res, status === 504
+    ? { status, message: 'The upstream server did not answer in time.', code: 'ERR_PROXY_TIMEOUT', headers: NO_STORE }
+    : { status, message: 'The upstream server could not be reached or gave an invalid response.', code: 'ERR_PROXY_UPSTREAM', headers: NO_STORE });
 };
+
+const NO_STORE = { 'cache-control': 'no-store' };

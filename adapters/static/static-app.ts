@@ -46,7 +46,7 @@ export const staticApp = (options: StaticOptions): App => {
         res.end();
         return;
       }
-      return sendStatus(res, 405, { allow: ALLOW });
+      return sendStatus(env, res, 405, { allow: ALLOW });
     }
     const name = fileNameOf(env.pathInfo, config.allowDotfiles);
     if (typeof name === 'number') return notFound(config, env, res, name);
@@ -69,10 +69,10 @@ const servePath = async (config: StaticConfig, env: Env, res: Responder, name: s
  * Accept, so it says so in Vary; a 403 (a dotfile) stays a 403.
  */
 const notFound = async (config: StaticConfig, env: Env, res: Responder, status: Refusal): Promise<void> => {
-  if (config.spa === null || status !== 404) return sendStatus(res, status);
-  if (!acceptsHtml(env.headers['accept'])) return sendStatus(res, 404, { vary: 'Accept' });
+  if (config.spa === null || status !== 404) return sendStatus(env, res, status);
+  if (!acceptsHtml(env.headers['accept'])) return sendStatus(env, res, 404, { vary: 'Accept' });
   const shell = await resolveFile(config, config.root + config.spa);
-  if (typeof shell === 'number' || !shell.stats.isFile()) return sendStatus(res, 404, { vary: 'Accept' });
+  if (typeof shell === 'number' || !shell.stats.isFile()) return sendStatus(env, res, 404, { vary: 'Accept' });
   return serveFile(config, env, res, config.spa, shell, true);
 };
 
@@ -86,7 +86,7 @@ const serveDirectory = async (config: StaticConfig, env: Env, res: Responder, na
     const found = await resolveFile(config, dir.real + '/' + index);
     if (typeof found === 'number') {
       if (found === 404) continue;
-      return sendStatus(res, found);
+      return sendStatus(env, res, found);
     }
     if (found.stats.isFile()) return serveFile(config, env, res, index, found);
   }
@@ -96,7 +96,7 @@ const serveDirectory = async (config: StaticConfig, env: Env, res: Responder, na
   try {
     entries = await readListing(dir.real, config.allowDotfiles);
   } catch (err) {
-    return sendStatus(res, refusalFor(err));
+    return sendStatus(env, res, refusalFor(err));
   }
   // The file name, fully decoded: pathInfo keeps "%25" encoded, which a title must not show.
   const displayPath = env.scriptName + name;
@@ -157,9 +157,9 @@ const serveFile = async (config: StaticConfig, env: Env, res: Responder, name: s
     const ranges = parseRange(range, rep.size);
     if (ranges === UNSATISFIABLE) {
       fields['content-range'] = 'bytes */' + rep.size;
-      return sendStatus(res, 416, fields);
+      return sendStatus(env, res, 416, fields);
     }
-    if (ranges !== null) return sendRanges(res, rep, type, fields, ranges);
+    if (ranges !== null) return sendRanges(env, res, rep, type, fields, ranges);
   }
 
   fields['content-type'] = type;
@@ -169,7 +169,7 @@ const serveFile = async (config: StaticConfig, env: Env, res: Responder, name: s
     res.end();
     return;
   }
-  const fd = await openOrRefuse(res, rep.real);
+  const fd = await openOrRefuse(env, res, rep.real);
   if (fd === -1) return;
   await sendBody(res, fd, 200, fields, 0, rep.size - 1);
 };
@@ -197,8 +197,8 @@ const chooseSibling = async (config: StaticConfig, rep: Representation, acceptEn
   return rep;
 };
 
-const sendRanges = async (res: Responder, rep: Representation, type: string, fields: Fields, ranges: ByteRange[]): Promise<void> => {
-  const fd = await openOrRefuse(res, rep.real);
+const sendRanges = async (env: Env, res: Responder, rep: Representation, type: string, fields: Fields, ranges: ByteRange[]): Promise<void> => {
+  const fd = await openOrRefuse(env, res, rep.real);
   if (fd === -1) return;
   if (ranges.length === 1) {
     const { start, end } = ranges[0]!;
@@ -242,11 +242,11 @@ const sendBody = async (res: Responder, fd: number, status: number, fields: Fiel
 };
 
 /** A descriptor for reading `real`, or -1 once the refusal went out. */
-const openOrRefuse = async (res: Responder, real: string): Promise<number> => {
+const openOrRefuse = async (env: Env, res: Responder, real: string): Promise<number> => {
   try {
     return await openForReading(real);
   } catch (err) {
-    sendStatus(res, refusalFor(err));
+    sendStatus(env, res, refusalFor(err));
     return -1;
   }
 };
