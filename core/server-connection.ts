@@ -46,7 +46,7 @@ export interface ExchangeHandler<C> {
    * closes after. `head` is the request's when one was read (a body limit, a stall,
    * a response timeout), so the page can follow its Accept field; else null.
    */
-  error(err: HttpError, res: OutgoingResponse, conn: C, head: RequestHead | null): void;
+  error(err: HttpError, res: OutgoingResponse, conn: C, head?: RequestHead | null): void;
   /** The connection is gone (or was detached). */
   closed?(conn: C): void;
 }

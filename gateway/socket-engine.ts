@@ -54,7 +54,7 @@ export const socketEngine = (options: SocketEngineOptions): SocketEngine => {
   const handle = generation.error;
   const connectionHandler: ConnectionHandler = {
     request: generation.request,
-    error: error === undefined ? handle : (err, res, conn) => void (error(err, res, conn) || handle(err, res, conn)),
+    error: error === undefined ? handle : (err, res, conn, head) => void (error(err, res, conn) || handle(err, res, conn, head)),
     closed: (conn) => void connections.delete(conn),
   };
   return {
