@@ -11,7 +11,10 @@ import test from 'ava';
 import express from 'express';
 import { request } from 'undici';
 import { WebSocket, WebSocketServer } from 'ws';
-import { createServer } from '../../../gateway/node-entry.js';
+import nodeHttps from 'node:https';
+import tls from 'node:tls';
+import { createHttpsServer, createServer, https } from '../../../gateway/node-entry.js';
+import { makeCert } from '../../helpers/tls-cert.js';
 import { silentLogger } from '../../../gateway/index.js';
 
 const listening = (server: { once(e: string, cb: (...a: unknown[]) => void): unknown }): Promise<void> =>
@@ -229,4 +232,28 @@ test('closeIdleConnections() closes idle keep-alive connections; closeAllConnect
   t.false(busy.socket.destroyed);
   server.closeAllConnections();
   t.true(await busy.closed);
+});
+
+test('createHttpsServer() (https.createServer) is node\'s https.Server with Portico\'s engine: TLS sockets, req.protocol https', async (t) => {
+  const cert = makeCert();
+  const app = express();
+  app.get('/', (req, res) => res.json({ protocol: req.protocol, encrypted: (req.socket as { encrypted?: boolean }).encrypted === true, cert: typeof (req.socket as { getPeerCertificate?: unknown }).getPeerCertificate }));
+  for (const server of [createHttpsServer({ key: cert.key, cert: cert.cert }, app), https.createServer({ key: cert.key, cert: cert.cert }, app), createServer({ portico: { tls: { key: cert.key, cert: cert.cert } } }, app)]) {
+    t.true(server instanceof tls.Server);
+    server.listen(0, '127.0.0.1');
+    await listening(server);
+    t.teardown(() => {
+      server.closeAllConnections();
+      return new Promise<void>((r) => server.close(() => r()));
+    });
+    const port = (server.address() as AddressInfo).port;
+    const body = await new Promise<string>((resolve, reject) => {
+      nodeHttps.get({ host: '127.0.0.1', port, path: '/', ca: cert.cert, servername: 'localhost' }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    t.deepEqual(JSON.parse(body), { protocol: 'https', encrypted: true, cert: 'function' });
+  }
 });
