@@ -99,6 +99,24 @@ export interface PorticoExtensions {
   'portico.exchange'?: ExchangeFacts;
 }
 
+/**
+ * Live counts an app may publish as its `stats()` (the gateway's metrics read it
+ * at scrape time): the CGI adapter's programs running and waiting for a slot,
+ * the FastCGI adapter's busy connections (php-fpm children at work) and waiting
+ * requests.
+ */
+export interface AppStats {
+  /** 'cgi', 'fastcgi': what the children are. */
+  kind: string;
+  /** Children (programs, busy upstream connections) at work now. */
+  running: number;
+  /** Requests waiting for one. */
+  queued: number;
+}
+
+/** An app that publishes its live counts. */
+export type AppWithStats = App & { stats?: () => AppStats };
+
 /** What an adapter may note about one exchange for the access log (nginx's $upstream_* variables). */
 export interface ExchangeFacts {
   /** Milliseconds from sending the request upstream to the upstream response's end (proxy, FastCGI). */

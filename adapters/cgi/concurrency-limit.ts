@@ -20,6 +20,11 @@ export class ConcurrencyLimit {
     private readonly queueTimeoutMs: number,
   ) {}
 
+  /** Requests waiting for a slot now. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   /** Programs running now. */
   get running(): number {
     return this.active;

@@ -7,7 +7,7 @@
 // meta-variables, body-spool, stdin-feed, header-parser, cgi-response,
 // local-redirect, program-run, process-group, concurrency-limit, nph, stderr-log.
 
-import type { App } from '../env.js';
+import type { App, AppStats } from '../env.js';
 import { CgiDispatcher } from './dispatch.js';
 import { resolveOptions, type CgiOptions } from './options.js';
 
@@ -16,7 +16,9 @@ export type { CgiLogger } from './stderr-log.js';
 export { CgiError, type CgiErrorCode } from './cgi-error.js';
 
 /** An app that runs CGI programs: `cgiApp({ root: './cgi-bin' })` or `cgiApp({ script: '/usr/lib/git-core/git-http-backend' })`. */
-export const cgiApp = (options: CgiOptions): App => {
+export const cgiApp = (options: CgiOptions): App & { stats(): AppStats } => {
   const dispatcher = new CgiDispatcher(resolveOptions(options));
-  return (env, res) => dispatcher.handle(env, res, 0);
+  const app: App = (env, res) => dispatcher.handle(env, res, 0);
+  // Programs running and waiting under this mount, for the gateway's metrics (adapters never import the gateway).
+  return Object.assign(app, { stats: (): AppStats => ({ kind: 'cgi', running: dispatcher.limit.running, queued: dispatcher.limit.queued }) });
 };

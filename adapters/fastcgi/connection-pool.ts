@@ -44,6 +44,11 @@ export class ConnectionPool {
     return this.idle.length;
   }
 
+  /** Requests waiting for a connection now. */
+  get queued(): number {
+    return this.waiters.length;
+  }
+
   /** A connection for one request; rejects with FastCgiError (connect failure 502, timeout 504, queue full 503). */
   async acquire(signal: AbortSignal): Promise<FastCgiConnection> {
     for (let c = this.idle.pop(); c !== undefined; c = this.idle.pop()) {
