@@ -22,11 +22,12 @@ import { ConfigError, firstLine, type PorticoConfig } from './config.js';
 import { loadMounts } from './load-app.js';
 import { SERVE_KEYS, mountDefaults } from './options-schema.js';
 import { StatusCounters, statusApp, type StatusSources } from './status.js';
-import type { ClusterTotals } from './workers.js';
+import { WorkerShare } from './cluster-share.js';
+import { Metrics, metricsApp, type MetricsSources } from './metrics.js';
 import { consoleLogger } from './log.js';
 import { reloader } from './reload.js';
 import { Target, type MountSpec } from './target.js';
-import type { App } from '../adapters/env.js';
+import type { App, AppStats, AppWithStats } from '../adapters/env.js';
 
 const isCgi = (m: MountSpec | undefined): boolean =>
   m instanceof Target ? m.type === 'cgi' : typeof m === 'object' && m.app instanceof Target && m.app.type === 'cgi';
@@ -77,14 +78,19 @@ interface OpenLog {
 interface Shared {
   cgi: { inFlight: number };
   counters: StatusCounters | null;
+  metrics: Metrics | null;
   server: Server | null;
   accessLog: OpenLog | null;
+  /** In a --workers worker with a status page or metrics: the numbers shared with the primary. */
+  share: WorkerShare | null;
 }
 
-/** One generation's serve() options from `config`, with its apps loaded, status page and access log. */
+/** One generation's serve() options from `config`, with its apps loaded, status page, metrics and access log. */
 interface Prepared {
   options: ServeOptions;
   accessLog: OpenLog | null;
+  /** Once it serves: the numbers this generation reads are the ones shared with the primary. */
+  publish(): void;
   /** Closes the apps it loaded that hold resources. */
   closeApps(): Promise<void>;
 }
@@ -121,17 +127,40 @@ const build = async (config: PorticoConfig, shared: Shared, closable: Array<{ cl
     throw new ConfigError('--redirect-http needs --tls-cert and --tls-key (or, when TLS ends in front of Portico, redirectHttp: { port, httpsPort } in a config file)');
   }
 
+  const publish: Array<(share: WorkerShare) => void> = [];
+  if ((config.status !== undefined || config.metrics !== undefined) && cluster.isWorker) shared.share ??= new WorkerShare();
+  const share = shared.share;
   let counters: StatusCounters | null = null;
   if (config.status !== undefined) {
-    const first = shared.counters === null;
-    counters = shared.counters ??= new StatusCounters();
+    const c = (counters = shared.counters ??= new StatusCounters());
     const sources: StatusSources = {
       connections: () => ({ open: shared.server?.connectionCount ?? 0, total: shared.server?.acceptedCount ?? 0 }),
     };
     if (hasCgi) sources.cgiInFlight = () => cgi.inFlight;
+    if (share !== null) sources.cluster = () => share.statusTotals();
     // The server's rate limit is for apps, not for the status page.
-    mounts[config.status] = { app: statusApp(counters, sources), rateLimit: false };
-    if (cluster.isWorker && first) shareWithPrimary(counters, sources);
+    mounts[config.status] = { app: statusApp(c, sources), rateLimit: false };
+    publish.push((sh) => sh.share('status', () => c.snapshot(sources)));
+  }
+  let metrics: Metrics | null = null;
+  if (config.metrics !== undefined) {
+    const m = (metrics = shared.metrics ??= new Metrics());
+    const table = { ...mounts };
+    const sources: MetricsSources = {
+      openConnections: () => shared.server?.connectionCount ?? 0,
+      acceptedConnections: () => shared.server?.acceptedCount ?? 0,
+      children: () => {
+        const out: Array<[string, AppStats]> = [];
+        for (const [prefix, spec] of Object.entries(table)) {
+          const stats = ((typeof spec === 'function' ? spec : spec.app) as AppWithStats).stats;
+          if (stats !== undefined) out.push([prefix, stats()]);
+        }
+        return out;
+      },
+    };
+    if (share !== null) sources.cluster = () => share.metricsTotals();
+    mounts[config.metrics] = { app: metricsApp(m, sources), rateLimit: false };
+    publish.push((sh) => sh.share('metrics', () => m.snapshot(sources)));
   }
   let accessLog: OpenLog | null = null;
   if (typeof config.accessLog === 'string') {
@@ -148,12 +177,14 @@ const build = async (config: PorticoConfig, shared: Shared, closable: Array<{ cl
     }
   }
   const hook = typeof config.accessLog === 'function' ? config.accessLog : accessLog ? accessLog.log.write : null;
-  if (counters !== null || hook !== null) {
-    const c = counters;
-    options.accessLog = c === null ? hook! : hook === null ? (e) => c.record(e) : (e: AccessLogEntry) => (c.record(e), hook(e));
-  }
+  // The per-exchange hook feeds each that is on: status counters, metrics, the access log.
+  const sinks = [counters && ((e: AccessLogEntry) => counters.record(e)), metrics && ((e: AccessLogEntry) => metrics.record(e)), hook].filter(
+    (f): f is (e: AccessLogEntry) => void => f !== null,
+  );
+  if (sinks.length === 1) options.accessLog = sinks[0];
+  else if (sinks.length > 1) options.accessLog = (e) => sinks.forEach((f) => f(e));
   options.mounts = mounts;
-  return { options, accessLog };
+  return { options, accessLog, publish: () => share !== null && publish.forEach((p) => p(share)) };
 };
 
 /**
@@ -162,7 +193,7 @@ const build = async (config: PorticoConfig, shared: Shared, closable: Array<{ cl
  * applies the same config again (TLS files read again, app modules imported afresh).
  */
 export const launch = async (config: PorticoConfig, reread: () => Promise<PorticoConfig> = async () => config): Promise<Launched> => {
-  const shared: Shared = { cgi: { inFlight: 0 }, counters: null, server: null, accessLog: null };
+  const shared: Shared = { cgi: { inFlight: 0 }, counters: null, metrics: null, server: null, accessLog: null, share: null };
   const first = await prepare(config, shared);
   const { options, accessLog } = first;
   shared.accessLog = accessLog;
@@ -185,12 +216,14 @@ export const launch = async (config: PorticoConfig, reread: () => Promise<Portic
     throw e instanceof ConfigError ? e : new ConfigError(firstLine(err));
   }
   shared.server = server;
+  first.publish();
   const s = server;
   let stopping: Promise<void> | null = null;
   const stop = (lingerIdle = false): Promise<void> =>
     (stopping ??= (async () => {
       await s.close({ lingerIdle });
-      await Promise.all([closeApps(), ...[...retired].map((close) => close()), shared.accessLog?.log.close()]);
+      // A worker's last numbers, so the cluster's counters keep what it counted.
+      await Promise.all([closeApps(), ...[...retired].map((close) => close()), shared.accessLog?.log.close(), shared.share?.flush()]);
     })());
 
   let logger = config.logger ?? consoleLogger;
@@ -206,6 +239,7 @@ export const launch = async (config: PorticoConfig, reread: () => Promise<Portic
       throw tlsError(err, next, prepared.options);
     }
     shared.accessLog = prepared.accessLog;
+    prepared.publish();
     logger = next.logger ?? consoleLogger;
     // Requests of the old generation use its apps and log to its file until they
     // finish, which the drain deadline bounds; then those are closed.
@@ -242,21 +276,13 @@ export const launch = async (config: PorticoConfig, reread: () => Promise<Portic
 const countCgi = (counter: { inFlight: number }) => (app: App, target: Target): App => {
   if (target.type !== 'cgi') return app;
   const done = (): void => void counter.inFlight--;
-  return (env, res) => {
+  const counted: AppWithStats = (env, res) => {
     counter.inFlight++;
     res.onClose(done);
     return app(env, res);
   };
-};
-
-/** In a cluster worker: counters up to the primary every second, the cluster's sums back. */
-const shareWithPrimary = (counters: StatusCounters, sources: StatusSources): void => {
-  setInterval(() => {
-    if (process.connected) process.send!({ portico: 'stats', snapshot: counters.snapshot(sources) });
-  }, 1000).unref();
-  process.on('message', (m: unknown) => {
-    if ((m as ClusterTotals | null)?.portico === 'totals') counters.cluster = (m as ClusterTotals).totals;
-  });
+  counted.stats = (app as AppWithStats).stats;
+  return counted;
 };
 
 /**

@@ -218,6 +218,11 @@ export const OPTIONS = {
     check: (v, label): string => (typeof v === 'string' && v.startsWith('/') && v.length > 1 ? v : fail(label, 'a path like /status', v)),
     help: 'serve live counters at PATH (JSON, or HTML for browsers)', scope: 'cli', flag: 'status', arg: 'PATH',
   }),
+  metrics: option({
+    check: (v, label): string => (typeof v === 'string' && v.startsWith('/') && v.length > 1 ? v : fail(label, 'a path like /metrics', v)),
+    help: 'serve Prometheus metrics at PATH: requests, bytes and latency per mount and status class, connections, CGI/FastCGI children (with --workers, the whole cluster)',
+    scope: 'cli', flag: 'metrics', arg: 'PATH',
+  }),
   limits: option({ check: numbers<Limits>(DEFAULT_LIMITS), help: 'request size limits (maxHeaderBytes, maxBodyBytes, ...)', scope: 'serve', default: DEFAULT_LIMITS, defaultText: 'docs/limits.md' }),
   timeouts: option({ check: numbers<Timeouts>(DEFAULT_TIMEOUTS), help: 'connection timeouts in milliseconds (headersMs, keepAliveMs, ...)', scope: 'serve', default: DEFAULT_TIMEOUTS, defaultText: 'docs/limits.md' }),
   maxConnections: option({ check: positive, help: 'most simultaneous connections; more are refused', scope: 'serve', defaultText: 'no limit' }),

@@ -18,6 +18,8 @@ export interface StatusSources {
   connections(): { open: number; total: number };
   /** CGI programs running now, when the CGI adapter is mounted. */
   cgiInFlight?: () => number;
+  /** With --workers: the sums over every worker, from the primary (null until the first arrive). */
+  cluster?: () => Record<string, unknown> | null;
 }
 
 export class StatusCounters {
@@ -26,8 +28,6 @@ export class StatusCounters {
   /** Index 1..5 for 1xx..5xx. */
   readonly byClass = [0, 0, 0, 0, 0, 0];
   bytesOut = 0;
-  /** The sums over every worker, from the primary (null outside a cluster). */
-  cluster: Record<string, unknown> | null = null;
 
   record(entry: AccessLogEntry): void {
     this.requests++;
@@ -47,24 +47,27 @@ export class StatusCounters {
       bytesOut: this.bytesOut,
     };
     if (sources.cgiInFlight !== undefined) out['cgi'] = { inFlight: sources.cgiInFlight() };
-    if (this.cluster !== null) out['cluster'] = this.cluster;
+    const sums = sources.cluster?.() ?? null;
+    if (sums !== null) out['cluster'] = sums;
     return out;
   }
 }
 
+/** Adds the numbers of `from` into `into`, object by object (skipping who a snapshot is from). */
+export const addSnapshot = (into: Record<string, unknown>, from: Record<string, unknown>): void => {
+  for (const [k, v] of Object.entries(from)) {
+    if (k === 'pid' || k === 'worker' || k === 'uptimeSeconds' || k === 'cluster') continue;
+    if (typeof v === 'number') into[k] = ((into[k] as number | undefined) ?? 0) + v;
+    else if (typeof v === 'object' && v !== null) addSnapshot((into[k] ??= {}) as Record<string, unknown>, v as Record<string, unknown>);
+  }
+};
+
 /** The numeric fields of several snapshots added up (connections, requests, bytesOut, cgi), with the worker count. */
-export const sumSnapshots = (snapshots: Iterable<Record<string, unknown>>): Record<string, unknown> => {
-  const add = (into: Record<string, unknown>, from: Record<string, unknown>): void => {
-    for (const [k, v] of Object.entries(from)) {
-      if (k === 'pid' || k === 'worker' || k === 'uptimeSeconds' || k === 'cluster') continue;
-      if (typeof v === 'number') into[k] = ((into[k] as number | undefined) ?? 0) + v;
-      else if (typeof v === 'object' && v !== null) add((into[k] ??= {}) as Record<string, unknown>, v as Record<string, unknown>);
-    }
-  };
+export const sumSnapshots = (snapshots: Iterable<object>): Record<string, unknown> => {
   const total: Record<string, unknown> = { workers: 0 };
   for (const s of snapshots) {
     total['workers'] = (total['workers'] as number) + 1;
-    add(total, s);
+    addSnapshot(total, s as Record<string, unknown>);
   }
   return total;
 };

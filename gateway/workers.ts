@@ -16,19 +16,13 @@
 
 import cluster, { type Worker } from 'node:cluster';
 import { installSignals } from './signals.js';
-import { sumSnapshots } from './status.js';
+import { ClusterSums, type StatsMessage } from './cluster-share.js';
 
 /** Messages a worker sends to the primary. */
 export type WorkerMessage =
   | { portico: 'listening'; url: string; workers?: number }
   | { portico: 'fatal'; message: string }
-  | { portico: 'stats'; snapshot: Record<string, unknown> };
-
-/** What the primary sends each worker: the status counters summed over the cluster. */
-export interface ClusterTotals {
-  portico: 'totals';
-  totals: Record<string, unknown>;
-}
+  | StatsMessage;
 
 /** What the primary tells an old worker once its successors listen. */
 export interface RetireMessage {
@@ -62,13 +56,9 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
     let failed = false;
     let youngDeaths = 0;
     const startedAt = new Map<Worker, number>();
-    // Status counters (--status): each worker's latest, summed and sent back every second.
-    const stats = new Map<Worker, Record<string, unknown>>();
-    setInterval(() => {
-      if (stats.size === 0) return;
-      const message: ClusterTotals = { portico: 'totals', totals: sumSnapshots(stats.values()) };
-      for (const w of stats.keys()) if (w.isConnected()) w.send(message);
-    }, 1000).unref();
+    // Status counters and metrics (--status, --metrics): each worker's latest, summed and sent back every second.
+    const sums = new ClusterSums();
+    setInterval(() => sums.broadcast(), 1000).unref();
 
     /** Where the first workers listen: successors must listen there too. */
     let url: string | null = null;
@@ -136,7 +126,7 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
             options.onListening(m.url, options.workers);
           }
         } else if (m.portico === 'stats') {
-          stats.set(worker, m.snapshot);
+          sums.record(worker, m.snapshot);
         } else if (m.portico === 'fatal' && reload !== null && reload.starting.has(worker)) {
           refuseReload(m.message);
         } else if (m.portico === 'fatal' && !failed && !announced) {
@@ -156,7 +146,7 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
 
     cluster.on('exit', (worker, code, signal) => {
       const wasListening = listening.delete(worker);
-      stats.delete(worker);
+      sums.exited(worker);
       const age = Date.now() - (startedAt.get(worker) ?? 0);
       startedAt.delete(worker);
       const how = signal ? `was killed (${signal})` : `exited (status ${code})`;

@@ -77,6 +77,16 @@ export const PROGRAMS = {
     locate: () => (findExecutable('perl') !== null && spawnSync('perl', ['-MCGI', '-e', '1']).status === 0 ? 'CGI.pm' : null),
   },
   python3: onPath('python3'),
+  // The Prometheus project's own text-format parser, for the metrics spec: a python3 that imports it.
+  'python3 prometheus_client': {
+    debian: 'python3-prometheus-client',
+    locate: () => {
+      for (const python of ['/usr/bin/python3', findExecutable('python3')]) {
+        if (python !== null && isExecutable(python) && spawnSync(python, ['-c', 'import prometheus_client.parser']).status === 0) return python;
+      }
+      return null;
+    },
+  },
   curl: onPath('curl'),
   openssl: onPath('openssl'),
   nginx: onPath('nginx'),
