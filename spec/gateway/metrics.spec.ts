@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { request } from 'undici';
 import { Metrics, metricsApp, renderMetrics, LATENCY_BUCKETS, type MetricsSources } from '../../gateway/metrics.js';
 import type { AccessLogEntry } from '../../gateway/access-log.js';
+import type { App, AppStats } from '../../adapters/env.js';
 import { cgiApp } from '../../adapters/cgi/index.js';
 import { fastcgiApp } from '../../adapters/fastcgi/index.js';
 import { startServer } from '../helpers/server.js';
@@ -176,17 +177,34 @@ test('the metrics path answers GET and HEAD only, and is not rate limited', asyn
   t.is(post.headers['allow'], 'GET, HEAD');
 });
 
-test('CGI programs waiting for a slot are counted as queued', async (t) => {
-  const cgi = cgiApp({ root: CGI, maxConcurrent: 1 });
+/**
+ * Serves `app` at `prefix` beside a metrics app reading its stats(), sends it
+ * three slow requests at once, and scrapes while they run: [children running,
+ * queued] by then, and the three answers.
+ */
+const childrenWhileBusy = async (
+  t: import('ava').ExecutionContext,
+  prefix: string,
+  app: App & { stats(): AppStats },
+  slowPath: string,
+): Promise<{ running?: number; queued?: number; answers: string[] }> => {
   const metrics = new Metrics();
-  const sources: MetricsSources = { openConnections: () => 0, acceptedConnections: () => 0, children: () => [['/cgi-bin', cgi.stats()]] };
-  const { url } = await startServer(t, { mounts: { '/cgi-bin': cgi, '/metrics': metricsApp(metrics, sources) }, accessLog: (e) => metrics.record(e) });
-  const programs = Promise.all([1, 2, 3].map(async () => (await request(url + '/cgi-bin/sleep1.sh')).body.text()));
+  const sources: MetricsSources = { openConnections: () => 0, acceptedConnections: () => 0, children: () => [[prefix, app.stats()]] };
+  const { url } = await startServer(t, { mounts: { [prefix]: app, '/metrics': metricsApp(metrics, sources) }, accessLog: (e) => metrics.record(e) });
+  const answers = Promise.all([1, 2, 3].map(async () => (await request(url + slowPath)).body.text()));
   await new Promise((r) => setTimeout(r, 400));
   const families = parsePrometheusText(await (await request(url + '/metrics')).body.text());
-  t.is(valueOf(families, 'portico_children_running', { mount: '/cgi-bin', kind: 'cgi' }), 1);
-  t.is(valueOf(families, 'portico_children_queued', { mount: '/cgi-bin', kind: 'cgi' }), 2);
-  t.deepEqual(await programs, ['slept\n', 'slept\n', 'slept\n']);
+  const kind = app.stats().kind;
+  return {
+    running: valueOf(families, 'portico_children_running', { mount: prefix, kind }),
+    queued: valueOf(families, 'portico_children_queued', { mount: prefix, kind }),
+    answers: await answers,
+  };
+};
+
+test('CGI programs waiting for a slot are counted as queued', async (t) => {
+  const seen = await childrenWhileBusy(t, '/cgi-bin', cgiApp({ root: CGI, maxConcurrent: 1 }), '/cgi-bin/sleep1.sh');
+  t.deepEqual(seen, { running: 1, queued: 2, answers: ['slept\n', 'slept\n', 'slept\n'] });
 });
 
 fpm.test('php-fpm children at work and requests waiting for one, through fastcgiApp', async (t) => {
@@ -194,15 +212,8 @@ fpm.test('php-fpm children at work and requests waiting for one, through fastcgi
   t.teardown(() => php.close());
   const app = fastcgiApp({ address: php.address, root: PHP_ROOT, maxConnections: 2 });
   t.teardown(() => app.close());
-  const metrics = new Metrics();
-  const sources: MetricsSources = { openConnections: () => 0, acceptedConnections: () => 0, children: () => [['/php', app.stats()]] };
-  const { url } = await startServer(t, { mounts: { '/php': app, '/metrics': metricsApp(metrics, sources) }, accessLog: (e) => metrics.record(e) });
-  const scripts = Promise.all([1, 2, 3].map(async () => (await request(url + '/php/slow.php?ms=1000')).body.text()));
-  await new Promise((r) => setTimeout(r, 400));
-  const families = parsePrometheusText(await (await request(url + '/metrics')).body.text());
-  t.is(valueOf(families, 'portico_children_running', { mount: '/php', kind: 'fastcgi' }), 2);
-  t.is(valueOf(families, 'portico_children_queued', { mount: '/php', kind: 'fastcgi' }), 1);
-  t.deepEqual(await scripts, ['slept\n', 'slept\n', 'slept\n']);
+  const seen = await childrenWhileBusy(t, '/php', app, '/php/slow.php?ms=1000');
+  t.deepEqual(seen, { running: 2, queued: 1, answers: ['slept\n', 'slept\n', 'slept\n'] });
 });
 
 test.serial('--workers 2: any worker answers with the whole cluster, and counters never go down across a rolling reload', async (t) => {
