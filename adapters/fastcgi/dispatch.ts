@@ -52,7 +52,7 @@ export class FastCgiDispatcher {
     const mount = env.scriptName || '/';
     let spool: Spool | null = null;
     try {
-      const route = await this.router.route(env);
+      const route = this.router.route(env);
       if (route.kind === 'static') {
         if (this.files === null) throw new FastCgiError('ERR_FCGI_NOT_FOUND', 'Static files are not served here');
         return await this.files(env, res) as undefined;

@@ -12,8 +12,12 @@
 // front controller. The gateway has removed ".." already; encoded slashes are
 // 404 and dotfiles 403 (as in the CGI adapter), and real paths (symlinks
 // resolved) must stay inside the real root (403).
+// The file system is asked synchronously, as nginx's event loop does for
+// try_files: a stat of a local file takes microseconds, while a trip through
+// libuv's thread pool costs two thread wake-ups per call, the larger part of
+// a small script's latency. A script's real path is remembered (realPathOf).
 
-import { promises as fs } from 'node:fs';
+import fs, { type BigIntStats } from 'node:fs';
 import { sep } from 'node:path';
 import type { Env } from '../env.js';
 import { FastCgiError } from './fastcgi-error.js';
@@ -30,9 +34,10 @@ const forbidden = (why: string): FastCgiError => new FastCgiError('ERR_FCGI_FORB
 /** The gateway keeps "%25" encoded so that "%2F" stays unambiguous; with "%2F" refused, "%25" is "%". */
 const decodePercent = (s: string): string => (s.indexOf('%25') === -1 ? s : s.replaceAll('%25', '%'));
 
-const statOf = async (path: string): Promise<import('node:fs').Stats | null> => {
+// bigint: inode numbers may pass 2^53 (XFS, btrfs), and realPathOf compares them.
+const statOf = (path: string): BigIntStats | null => {
   try {
-    return await fs.stat(path);
+    return fs.statSync(path, { bigint: true, throwIfNoEntry: false }) ?? null;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return null;
@@ -40,8 +45,12 @@ const statOf = async (path: string): Promise<import('node:fs').Stats | null> => 
   }
 };
 
+/** Scripts whose real path is remembered; past it the memory starts over. */
+const MAX_VERIFIED = 4096;
+
 export class FrontController {
   private realRoot: string | null = null;
+  private readonly verified = new Map<string, { dev: bigint; ino: bigint; real: string }>();
 
   constructor(private readonly options: ResolvedFastCgiOptions) {}
 
@@ -50,7 +59,7 @@ export class FrontController {
     return dot > 0 && this.options.extensions.includes(name.slice(dot).toLowerCase());
   }
 
-  async route(env: Env): Promise<Route> {
+  route(env: Env): Route {
     const path = env.pathInfo;
     if (path.indexOf('%2F') !== -1) throw notFound('Encoded slash in the path');
     const segments = path.split('/').map(decodePercent);
@@ -65,13 +74,13 @@ export class FrontController {
         return this.script(segments.slice(1, i + 1).join('/'), rest.length === 0 ? '' : '/' + rest.join('/'), env);
       }
     }
-    const root = await this.root();
+    const root = this.root();
     const name = segments.slice(1).join('/');
-    const stat = await statOf(name === '' ? root : root + sep + name);
+    const stat = statOf(name === '' ? root : root + sep + name);
     if (stat !== null && stat.isDirectory()) {
       if (!path.endsWith('/')) return STATIC; // static redirects to the slash form
       const index = (name === '' ? '' : name.replace(/\/$/, '') + '/') + this.options.index;
-      const indexStat = await statOf(root + sep + index);
+      const indexStat = statOf(root + sep + index);
       if (indexStat !== null && indexStat.isFile()) return this.script(index, '', env);
       return STATIC;
     }
@@ -81,18 +90,39 @@ export class FrontController {
   }
 
   /** The script at `relative` below the root, checked: a regular file whose real path is inside the real root. */
-  private async script(relative: string, pathInfo: string, env: Env): Promise<Route> {
-    const root = await this.root();
+  private script(relative: string, pathInfo: string, env: Env): Route {
+    const root = this.root();
     const candidate = root + sep + relative;
-    const stat = await statOf(candidate);
+    const stat = statOf(candidate);
     if (stat === null || !stat.isFile()) throw notFound('No such script');
-    const real = await fs.realpath(candidate);
-    if (!real.startsWith(root + sep)) throw forbidden('The script lies outside the root');
+    const real = this.realPathOf(candidate, stat, root);
     const slash = relative.lastIndexOf('/');
     return { kind: 'script', filename: real, scriptName: env.scriptName + '/' + relative, pathInfo, baseName: relative.slice(slash + 1) };
   }
 
-  private async root(): Promise<string> {
-    return this.realRoot ?? (this.realRoot = await fs.realpath(this.options.root!));
+  /**
+   * The real path of the script at `candidate`, checked to lie inside the root.
+   * realpath(3) costs a readlink per path segment: it is remembered per path
+   * with the identity (device, inode) of the file it led to, and used again
+   * only while `candidate` still leads to that same file. A symlink swapped to
+   * point elsewhere leads to another file, so it is checked again.
+   */
+  private realPathOf(candidate: string, stat: BigIntStats, root: string): string {
+    const known = this.verified.get(candidate);
+    if (known !== undefined && known.dev === stat.dev && known.ino === stat.ino) return known.real;
+    let real: string;
+    try {
+      real = fs.realpathSync.native(candidate);
+    } catch {
+      throw notFound('No such script'); // removed since it was seen
+    }
+    if (!real.startsWith(root + sep)) throw forbidden('The script lies outside the root');
+    if (this.verified.size >= MAX_VERIFIED) this.verified.clear();
+    this.verified.set(candidate, { dev: stat.dev, ino: stat.ino, real });
+    return real;
+  }
+
+  private root(): string {
+    return this.realRoot ?? (this.realRoot = fs.realpathSync.native(this.options.root!));
   }
 }

@@ -5,28 +5,20 @@ import test from 'ava';
 import { RequestBody } from '../../../core/index.js';
 import type { Env } from '../../../adapters/env.js';
 import { normalizeLocalPath, redirectEnv } from '../../../adapters/cgi/local-redirect.js';
+import { envFixture } from '../../helpers/env-fixture.js';
 
-const original = (): Env => ({
-  method: 'POST',
-  scriptName: '/cgi',
-  pathInfo: '/a.sh',
-  rawPathInfo: '/a.sh',
-  queryString: 'x=1',
-  target: '/cgi/a.sh?x=1',
-  protocol: 'HTTP/1.1',
-  headers: { host: 'h', 'content-type': 'text/plain', 'content-length': '4', cookie: 'a=1' },
-  rawHeaders: ['Host', 'h', 'Content-Type', 'text/plain', 'Content-Length', '4', 'Cookie', 'a=1'],
-  body: new RequestBody(4, 1024),
-  scheme: 'http',
-  serverName: 'h',
-  serverPort: 80,
-  remoteAddress: '127.0.0.1',
-  remotePort: 1234,
-  localAddress: '127.0.0.1',
-  localPort: 80,
-  secure: false,
-  extensions: {},
-});
+const original = (): Env =>
+  envFixture({
+    method: 'POST',
+    scriptName: '/cgi',
+    pathInfo: '/a.sh',
+    rawPathInfo: '/a.sh',
+    queryString: 'x=1',
+    target: '/cgi/a.sh?x=1',
+    headers: { host: 'h', 'content-type': 'text/plain', 'content-length': '4', cookie: 'a=1' },
+    rawHeaders: ['Host', 'h', 'Content-Type', 'text/plain', 'Content-Length', '4', 'Cookie', 'a=1'],
+    body: new RequestBody(4, 1024),
+  });
 
 test('paths are decoded per segment with dot-segments resolved, %2F and %25 kept', (t) => {
   t.deepEqual(normalizeLocalPath('/cgi/./x/../b%20c.sh/d'), { path: '/cgi/b c.sh/d', rawPath: '/cgi/b%20c.sh/d' });
