@@ -304,3 +304,47 @@ onBothServers("listen() on 'localhost' binds each of its addresses, the second t
   await app.close();
   t.false(app.server.listening);
 });
+
+onBothServers('a client that aborts mid-request runs the onRequestAbort hook; req.aborted is true', async (t, s) => {
+  const app = fastifyOn(t, s);
+  let markStarted!: () => void;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  let abortSeen!: (v: { aborted: boolean; url: string }) => void;
+  const aborted = new Promise<{ aborted: boolean; url: string }>((resolve) => (abortSeen = resolve));
+  app.addHook('onRequestAbort', async (req) => abortSeen({ aborted: req.raw.aborted, url: req.url }));
+  app.get('/wait', async () => {
+    markStarted();
+    await new Promise((resolve) => setTimeout(resolve, 10_000).unref());
+    return 'too late';
+  });
+  const url = await listenLocal(app);
+  const controller = new AbortController();
+  const pending = request(`${url}/wait?n=1`, { signal: controller.signal }).catch((err: Error) => err);
+  await started;
+  controller.abort();
+  t.is((await pending as Error).name, 'AbortError');
+  const seen = await Promise.race([aborted, new Promise<null>((resolve) => setTimeout(() => resolve(null), 5_000))]);
+  t.deepEqual(seen, { aborted: true, url: '/wait?n=1' });
+});
+
+onBothServers("server.setTimeout(ms): an idle request's socket times out and Fastify's onTimeout hook runs", async (t, s) => {
+  const app = fastifyOn(t, s);
+  let timedOut!: (url: string) => void;
+  const onTimeout = new Promise<string>((resolve) => (timedOut = resolve));
+  app.addHook('onTimeout', async (req) => timedOut(req.url));
+  app.get('/stuck', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 10_000).unref());
+    return 'too late';
+  });
+  app.server.setTimeout(300);
+  const url = await listenLocal(app);
+  const startedAt = Date.now();
+  const failed = await request(`${url}/stuck`).then(
+    () => null,
+    (err: Error & { code?: string }) => err.code,
+  );
+  // No 'timeout' listener on the server: node destroys the socket.
+  t.is(failed, 'UND_ERR_SOCKET');
+  t.is(await onTimeout, '/stuck');
+  t.true(Date.now() - startedAt < 5_000);
+});
