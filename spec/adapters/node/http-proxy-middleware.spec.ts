@@ -173,6 +173,23 @@ onBothServers("error answers: 504 for an upstream that is down, 502 for one that
   await badRes.body.text();
 });
 
+onBothServers("http-proxy's `timeout` sets req.socket.setTimeout(): a slow upstream gets the client's socket destroyed", async (t, s) => {
+  const slow = http.createServer((_req, res) => {
+    const timer = setTimeout(() => res.end('late'), 3_000);
+    res.on('close', () => clearTimeout(timer));
+  });
+  const port = await listen(t, slow);
+  const front = await startFront(t, s, { target: `http://127.0.0.1:${port}`, timeout: 300 });
+  const startedAt = Date.now();
+  // No 'timeout' listener anywhere: node:http destroys the socket.
+  const failed = await request(`${front.url}/api/x`).then(
+    () => null,
+    (err: Error & { code?: string }) => err.code,
+  );
+  t.is(failed, 'UND_ERR_SOCKET');
+  t.true(Date.now() - startedAt < 2_500, `${Date.now() - startedAt} ms`);
+});
+
 const proxiedEcho = async (t: ExecutionContext, url: string): Promise<void> => {
   const ws = new WebSocket(url);
   t.teardown(() => {

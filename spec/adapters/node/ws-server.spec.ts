@@ -234,3 +234,25 @@ onBothServers("an idle WebSocket outlives the server's HTTP timeouts (keepAliveT
   ws.send('still here');
   t.is(String((await nextMessage(ws)).data), 'still here');
 });
+
+onBothServers('server.close() waits for open WebSockets, which closeAllConnections() leaves alone (they are no longer HTTP)', async (t, s) => {
+  const { server, wss, url } = await setup(t, s);
+  echo(wss);
+  const ws = await connect(t, url);
+  let closedAt: number | null = null;
+  const startedAt = Date.now();
+  server.close(() => (closedAt = Date.now()));
+  server.closeAllConnections();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.is(closedAt, null, 'still open: a WebSocket is connected');
+  t.is(ws.readyState, WebSocket.OPEN);
+  ws.send('after close()');
+  t.is(String((await nextMessage(ws)).data), 'after close()');
+  const connections = await new Promise<number>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+  t.is(connections, 1);
+  for (const client of wss.clients) client.close(1001);
+  await once(ws, 'close');
+  for (let tries = 0; closedAt === null && tries < 300; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+  t.not(closedAt, null, 'close() completed once the WebSocket closed');
+  t.true(closedAt! - startedAt >= 300);
+});
