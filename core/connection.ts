@@ -93,7 +93,7 @@ export class Connection implements ConnectionInfo {
     return this.machine.state;
   }
 
-  /** Lowers the body limit of the current request (per mount). */
+  /** Lowers the body limit of the current request (per mount); throws the 413 when its declared length is over it. */
   setBodyLimit(max: number): void {
     this.machine.setBodyLimit(max);
   }

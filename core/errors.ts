@@ -60,6 +60,9 @@ export class HttpError extends Error {
 export const badRequest = (code: HttpErrorCode, message: string): HttpError =>
   new HttpError(code, 400, message);
 
+/** A request body over its limit (maxBodyBytes, a mount's, or a reader's own): the one 413. */
+export const bodyTooLarge = (): HttpError => new HttpError('ERR_BODY_TOO_LARGE', 413, 'Request body exceeds the limit');
+
 /** A misuse of the response API by the app (status 500 if it reaches a client). */
 export const appError = (code: HttpErrorCode, message: string): HttpError =>
   new HttpError(code, 500, message);

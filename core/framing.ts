@@ -13,7 +13,7 @@
 // afterResponse() says what follows a finished response: the next request, a
 // drain of the unread body, or the close (§9.6).
 
-import { HttpError, badRequest } from './errors.js';
+import { HttpError, badRequest, bodyTooLarge } from './errors.js';
 
 export type BodyFraming = 'none' | 'length' | 'chunked';
 
@@ -62,7 +62,7 @@ export const requestFraming = (
   let first = 0;
   while (first < n - 1 && cl.charCodeAt(first) === 0x30) first++;
   const length = n - first > MAX_LENGTH_DIGITS ? Number.MAX_SAFE_INTEGER : Number(cl);
-  if (length > maxBodyBytes) throw new HttpError('ERR_BODY_TOO_LARGE', 413, 'Request body exceeds the limit');
+  if (length > maxBodyBytes) throw bodyTooLarge();
   return length === 0 ? NO_BODY : { kind: 'length', length };
 };
 

@@ -6,7 +6,7 @@
 // stops reading the socket (`wantsMore` turns false) until the app catches up.
 // The first read is also the app's consent to `Expect: 100-continue`.
 
-import { HttpError } from './errors.js';
+import { bodyTooLarge } from './errors.js';
 import type { HeaderMap } from './headers.js';
 
 export interface BodySink {
@@ -173,7 +173,7 @@ export class RequestBody implements AsyncIterable<Buffer> {
     let total = 0;
     for await (const chunk of this) {
       total += chunk.length;
-      if (total > limit) throw new HttpError('ERR_BODY_TOO_LARGE', 413, 'Request body exceeds the limit');
+      if (total > limit) throw bodyTooLarge();
       parts.push(chunk);
     }
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);

@@ -8,7 +8,7 @@
 // message ends the parser stops (`next` returns null) until `nextMessage()`:
 // pipelined bytes stay buffered while the previous request is being served.
 
-import { HttpError, badRequest } from './errors.js';
+import { HttpError, badRequest, bodyTooLarge } from './errors.js';
 import { CR, LF, SP, TARGET_CHAR, TCHAR, latin1 } from './chars.js';
 import { type FieldLine, parseFieldLine } from './field-line.js';
 import { type HeaderMap, addHeader, newHeaderMap } from './headers.js';
@@ -69,8 +69,10 @@ export class RequestParser {
   private method = '';
   private target = '';
   private versionMinor: 0 | 1 = 1;
-  /** Body limit for the current message; the server may lower it per request. */
-  bodyLimit: number;
+  /** Body limit for the current message; the server may lower it per request (limitBody). */
+  private bodyLimit: number;
+  /** The current message's declared body length (0 for none, -1 for chunked). */
+  private declaredLength = 0;
 
   constructor(private readonly limits: Limits) {
     this.bodyLimit = limits.maxBodyBytes;
@@ -106,6 +108,16 @@ export class RequestParser {
     this.buf = EMPTY;
     this.pos = 0;
     return rest;
+  }
+
+  /**
+   * Lowers the body limit of the current message (a mount's limit, known once its
+   * head is routed). Throws the 413 when its declared length is already over it; a
+   * chunked body is held to it as it is decoded.
+   */
+  limitBody(max: number): void {
+    if (max < this.bodyLimit) this.bodyLimit = max;
+    if (this.declaredLength > this.bodyLimit) throw bodyTooLarge();
   }
 
   /** Allows the next pipelined message to be parsed. */
@@ -149,9 +161,7 @@ export class RequestParser {
       this.pos = decoder.decode(this.buf, this.pos, this.buf.length);
       if (decoder.data !== null) {
         this.bodyBytes += decoder.data.length;
-        if (this.bodyBytes > this.bodyLimit) {
-          throw new HttpError('ERR_BODY_TOO_LARGE', 413, 'Request body exceeds the limit');
-        }
+        if (this.bodyBytes > this.bodyLimit) throw bodyTooLarge();
         return { type: 'data', chunk: decoder.data };
       }
       if (decoder.done) return this.endBody(decoder.trailers, decoder.rawTrailers);
@@ -287,6 +297,7 @@ export class RequestParser {
       upgrade: headers['upgrade'] !== undefined && hasToken(connection, 'upgrade'),
     };
     this.bodyBytes = 0;
+    this.declaredLength = framing.length;
     if (framing.kind === 'length') {
       this.state = State.BodyLength;
       this.remaining = framing.length;

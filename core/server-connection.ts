@@ -113,9 +113,14 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
     return this.res !== null;
   }
 
-  /** Lowers the body limit of the current request (per mount). */
+  /**
+   * Lowers the body limit of the current request (a mount's). Throws the 413
+   * HttpError, answering nothing, when its declared length is already over it: the
+   * caller renders it in place of the app (the unread body is then drained or the
+   * connection closed, as for any response that leaves its body unread).
+   */
   setBodyLimit(max: number): void {
-    this.parser.bodyLimit = Math.min(this.parser.bodyLimit, max);
+    this.parser.limitBody(max);
   }
 
   /** Graceful shutdown: serve what is in flight, read no new request, close when idle. */

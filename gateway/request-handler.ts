@@ -89,10 +89,14 @@ export class RequestHandler implements ConnectionHandler {
     const mount = route.mount;
     if (facts !== undefined) facts.mount = mount.prefix;
     if (mount.maxBodyBytes !== null) {
-      if (head.contentLength > mount.maxBodyBytes) {
-        return this.sendError(res, { status: 413, message: 'Request body exceeds the limit.', accept: head.headers['accept'] });
+      // The engine holds the body to the mount's limit; a declared length already
+      // over it is its 413, rendered here in place of the app.
+      try {
+        conn.setBodyLimit(mount.maxBodyBytes);
+      } catch (err) {
+        if (!(err instanceof HttpError)) throw err;
+        return this.sendError(res, { status: err.status, message: err.message, code: err.code, accept: head.headers['accept'] });
       }
-      conn.setBodyLimit(mount.maxBodyBytes);
     }
     const env: Env = {
       method: head.method,

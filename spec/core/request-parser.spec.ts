@@ -49,17 +49,28 @@ test('pipelined messages wait for nextMessage(); takeBuffered() hands over the r
   t.is(parser.buffered, 0);
 });
 
-test('a lowered body limit applies to the current message only', (t) => {
+test('a lowered body limit applies to the current message only; a declared length over it is refused at once', (t) => {
   const parser = new RequestParser(fixtureLimits());
   const chunkedPost = 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n';
-  parser.push(bytesOf(chunkedPost + chunkedPost));
+  const sizedPost = 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello';
+  parser.push(bytesOf(chunkedPost + chunkedPost + sizedPost + sizedPost));
   t.is(parser.next()?.type, 'head');
-  parser.bodyLimit = 5; // inclusive
+  parser.limitBody(5); // inclusive
   t.is(parser.next()?.type, 'data');
   t.is(parser.next()?.type, 'end');
   parser.nextMessage();
-  t.is(parser.bodyLimit, fixtureLimits().maxBodyBytes, 'restored for the next message');
   t.is(parser.next()?.type, 'head');
-  parser.bodyLimit = 4;
-  t.throws(() => parser.next(), { code: 'ERR_BODY_TOO_LARGE' } as never);
+  parser.limitBody(4);
+  parser.limitBody(100); // a limit is only ever lowered
+  t.throws(() => parser.next(), { code: 'ERR_BODY_TOO_LARGE' } as never, 'a chunked body is held to it as it is decoded');
+  const sized = new RequestParser(fixtureLimits());
+  sized.push(bytesOf(sizedPost + sizedPost));
+  t.is(sized.next()?.type, 'head');
+  sized.limitBody(5);
+  t.is(sized.next()?.type, 'data');
+  t.is(sized.next()?.type, 'end');
+  sized.nextMessage();
+  t.is(sized.next()?.type, 'head', 'restored for the next message');
+  const err = t.throws(() => sized.limitBody(4), { code: 'ERR_BODY_TOO_LARGE' } as never);
+  t.is((err as unknown as { status: number }).status, 413);
 });
