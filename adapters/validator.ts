@@ -6,7 +6,7 @@
 // by default the report throws, so a breach by the app becomes a 500 in tests
 // instead of passing unseen.
 
-import { isFieldValue, isToken } from '../core/index.js';
+import { PorticoError, isFieldValue, isToken } from '../core/index.js';
 import type { App, AppResponse, Chunk, Env, OutgoingHeaders, Responder } from './env.js';
 
 export interface Violation {
@@ -17,10 +17,10 @@ export interface Violation {
   message: string;
 }
 
-export class ContractViolation extends Error {
+export class ContractViolation extends PorticoError<'ERR_CONTRACT_VIOLATION'> {
   override readonly name = 'ContractViolation';
   constructor(readonly violation: Violation) {
-    super(`${violation.side} broke ${violation.rule}: ${violation.message}`);
+    super('ERR_CONTRACT_VIOLATION', `${violation.side} broke ${violation.rule}: ${violation.message}`);
   }
 }
 

@@ -1,8 +1,11 @@
-// Every protocol failure the engine detects is an HttpError with a stable code
-// (callers and tests match on codes, not messages, as undici's errors allow) and
-// the status a server answers it with. The engine throws only these; one place,
-// the connection (server-connection.ts), turns them into responses. Every code is
-// listed, with its status and meaning, in docs/errors.md.
+// Portico's one error base. Every error Portico raises on purpose is a
+// PorticoError with a stable code, ERR_... (callers and tests match on codes, not
+// messages, as undici's errors allow); one that answers a request is an HttpError,
+// which adds the status a server answers it with. The engine throws only
+// HttpErrors; one place, the connection (server-connection.ts), turns them into
+// responses. Adapters' errors (CgiError, FastCgiError, ...) are HttpErrors with
+// codes of their own; configuration errors are PorticoErrors. Every code is listed,
+// with its status and meaning, in docs/errors.md.
 
 export type HttpErrorCode =
   | 'ERR_BAD_REQUEST_LINE'
@@ -45,14 +48,32 @@ export type HttpErrorCode =
   | 'ERR_RESPONSE_ABORTED'
   | 'ERR_BAD_PATH';
 
-export class HttpError extends Error {
-  override readonly name = 'HttpError';
+/** The base of every error Portico raises on purpose: `code` is stable, the message is not. */
+export class PorticoError<C extends string = string> extends Error {
+  override readonly name: string = 'PorticoError';
   constructor(
-    readonly code: HttpErrorCode,
+    readonly code: C,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * An error that answers a request: `status` is the answer when nothing was sent
+ * yet, and what the access log shows then. `C` is the engine's codes unless a
+ * subclass (an adapter's error) names its own.
+ */
+export class HttpError<C extends string = HttpErrorCode> extends PorticoError<C> {
+  override readonly name: string = 'HttpError';
+  constructor(
+    code: NoInfer<C>,
     readonly status: number,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(code, message, options);
   }
 }
 

@@ -17,6 +17,7 @@ export interface NormalizedPath {
 
 /** A path that cannot be decoded: 400 (ERR_BAD_PATH). */
 export class BadPathError extends HttpError {
+  override readonly name = 'BadPathError';
   constructor(message: string) {
     super('ERR_BAD_PATH', 400, message);
   }

@@ -9,4 +9,4 @@ export { compress, type CompressionOptions } from '../adapters/middleware/compre
 export { parseProxyHeader, ProxyProtocolError, type ProxyProtocolOptions } from './proxy-protocol.js';
 export { validate, checkEnv, ContractViolation, type Violation, type ViolationReport } from '../adapters/validator.js';
 export type { App, AppResponse, Env, Responder, ResponseBody, Chunk, OutgoingHeaders } from '../adapters/env.js';
-export { HttpError, type HttpErrorCode, type Limits, type Timeouts, RequestBody, STATUS_TEXT } from '../core/index.js';
+export { HttpError, PorticoError, type HttpErrorCode, type Limits, type Timeouts, RequestBody, STATUS_TEXT } from '../core/index.js';

@@ -11,10 +11,14 @@
 
 import type net from 'node:net';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { PeerAddress } from '../core/index.js';
+import { PorticoError, type PeerAddress } from '../core/index.js';
 
-export class ProxyProtocolError extends Error {
-  readonly code = 'ERR_PROXY_PROTOCOL';
+/** A missing or malformed PROXY protocol header: the connection is dropped, nothing is answered. */
+export class ProxyProtocolError extends PorticoError<'ERR_PROXY_PROTOCOL'> {
+  override readonly name = 'ProxyProtocolError';
+  constructor(message: string) {
+    super('ERR_PROXY_PROTOCOL', message);
+  }
 }
 
 export type ProxyHeaderResult =

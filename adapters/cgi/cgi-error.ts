@@ -3,6 +3,9 @@
 // the client gets when nothing was sent yet. Failures of the program itself are
 // 502 (the gateway got a bad answer from upstream, RFC 9110 §15.6.3) and a
 // program that does not answer in time is 504 (§15.6.5), as Apache and nginx do.
+// A CgiError is an HttpError (core/errors.ts), Portico's one error base.
+
+import { HttpError } from '../../core/index.js';
 
 export type CgiErrorCode =
   | 'ERR_CGI_NOT_FOUND'
@@ -29,14 +32,9 @@ const STATUS: Record<CgiErrorCode, number> = {
   ERR_CGI_TIMEOUT: 504,
 };
 
-export class CgiError extends Error {
+export class CgiError extends HttpError<CgiErrorCode> {
   override readonly name = 'CgiError';
-  readonly status: number;
-  constructor(
-    readonly code: CgiErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.status = STATUS[code];
+  constructor(code: CgiErrorCode, message: string) {
+    super(code, STATUS[code], message);
   }
 }

@@ -4,6 +4,9 @@
 // connect or answer in time is 504 (§15.6.5), as nginx answers for
 // fastcgi_connect_timeout and fastcgi_read_timeout; one that says it is
 // overloaded (FCGI_OVERLOADED, spec §5.5), or a full connection queue, is 503.
+// A FastCgiError is an HttpError (core/errors.ts), Portico's one error base.
+
+import { HttpError } from '../../core/index.js';
 
 export type FastCgiErrorCode =
   | 'ERR_FCGI_NOT_FOUND'
@@ -36,14 +39,17 @@ const STATUS: Record<FastCgiErrorCode, number> = {
   ERR_FCGI_TIMEOUT: 504,
 };
 
-export class FastCgiError extends Error {
-  override readonly name = 'FastCgiError';
-  readonly status: number;
-  constructor(
-    readonly code: FastCgiErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.status = STATUS[code];
+export class FastCgiError extends HttpError<FastCgiErrorCode> {
+  override readonly name: string = 'FastCgiError';
+  constructor(code: FastCgiErrorCode, message: string) {
+    super(code, STATUS[code], message);
+  }
+}
+
+/** The application broke the FastCGI protocol (or its connection died): the connection can no longer be trusted. */
+export class FastCgiProtocolError extends FastCgiError {
+  override readonly name = 'FastCgiProtocolError';
+  constructor(message: string) {
+    super('ERR_FCGI_PROTOCOL', message);
   }
 }

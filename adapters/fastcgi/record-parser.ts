@@ -7,6 +7,9 @@
 // is a protocol error: the connection can no longer be trusted.
 
 import { FCGI_VERSION_1, HEADER_LEN, RecordType } from './protocol.js';
+import { FastCgiProtocolError } from './fastcgi-error.js';
+
+export { FastCgiProtocolError };
 
 export type RecordEvent =
   | { type: 'stdout' | 'stderr'; requestId: number; data: Buffer }
@@ -15,11 +18,6 @@ export type RecordEvent =
   | { type: 'end-request'; requestId: number; appStatus: number; protocolStatus: number }
   /** Any other record (GET_VALUES_RESULT, UNKNOWN_TYPE, ...), whole. */
   | { type: 'other'; recordType: number; requestId: number; content: Buffer };
-
-export class FastCgiProtocolError extends Error {
-  override readonly name = 'FastCgiProtocolError';
-  readonly code = 'ERR_FCGI_PROTOCOL';
-}
 
 export class RecordParser {
   private head = Buffer.alloc(HEADER_LEN);

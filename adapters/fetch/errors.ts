@@ -1,7 +1,10 @@
 // The fetch adapter's own failures, each with a stable code (as undici's errors
 // have) so callers and tests match on codes, not messages. They reach the
 // gateway as app failures: a 500 and a log line naming the mount when the head
-// has not gone out yet, a cut connection after it.
+// has not gone out yet, a cut connection after it. They are HttpErrors
+// (core/errors.ts), Portico's one error base.
+
+import { HttpError } from '../../core/index.js';
 
 export type FetchAdapterErrorCode =
   /** The handler returned (or resolved to) something that is not a Response. */
@@ -17,12 +20,9 @@ export type FetchAdapterErrorCode =
   /** info.upgrade() was called, but the app has no websocket handlers (fetchApp's `websocket`). */
   | 'ERR_NO_WEBSOCKET_HANDLER';
 
-export class FetchAdapterError extends TypeError {
+export class FetchAdapterError extends HttpError<FetchAdapterErrorCode> {
   override readonly name = 'FetchAdapterError';
-  constructor(
-    readonly code: FetchAdapterErrorCode,
-    message: string,
-  ) {
-    super(message);
+  constructor(code: FetchAdapterErrorCode, message: string) {
+    super(code, 500, message);
   }
 }

@@ -6,6 +6,7 @@
 // the server's error page (adapters/error-page.ts: HTML or JSON, the user's
 // overrides). proxyApp takes a logger of the shared shape (adapters/log.ts).
 
+import { HttpError } from '../../core/index.js';
 import { consoleLoggerFor, type Logger } from '../log.js';
 import type { Env, Responder } from '../env.js';
 import { sendErrorPage } from '../error-page.js';
@@ -15,7 +16,23 @@ export type ProxyLogger = Logger;
 
 export const consoleLogger: ProxyLogger = consoleLoggerFor('proxy');
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'ERR_PROXY_TIMEOUT']);
+export type ProxyErrorCode =
+  /** The upstream's response was malformed, too large, or cut short. */
+  | 'ERR_PROXY_BAD_RESPONSE'
+  /** The upstream's response head did not come in time. */
+  | 'ERR_PROXY_TIMEOUT'
+  /** Connecting to the upstream did not succeed in time. */
+  | 'ERR_PROXY_CONNECT_TIMEOUT';
+
+/** The proxy's own failures (undici raises its own, UND_ERR_..., on the plain HTTP path). */
+export class ProxyError extends HttpError<ProxyErrorCode> {
+  override readonly name = 'ProxyError';
+  constructor(code: ProxyErrorCode, message: string) {
+    super(code, code === 'ERR_PROXY_BAD_RESPONSE' ? 502 : 504, message);
+  }
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT', 'ERR_PROXY_TIMEOUT', 'ERR_PROXY_CONNECT_TIMEOUT']);
 
 export const isTimeout = (err: Error): boolean => TIMEOUT_CODES.has((err as { code?: string }).code ?? '');
 

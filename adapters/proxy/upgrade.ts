@@ -13,19 +13,10 @@ import tls from 'node:tls';
 import type { Env, Responder } from '../env.js';
 import { ChunkedDecoder } from '../../core/chunked-decoder.js';
 import { responseFields, requestFields } from './headers.js';
-import { sendProxyError } from './proxy-error.js';
+import { ProxyError, sendProxyError } from './proxy-error.js';
 import { upstreamPath, type ResolvedProxy } from './proxy-app.js';
 
 const MAX_HEAD_BYTES = 64 * 1024;
-
-class UpstreamError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 interface UpstreamHead {
   status: number;
@@ -71,7 +62,7 @@ const connect = (config: ResolvedProxy): Promise<net.Socket> =>
       : net.connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new UpstreamError('UND_ERR_CONNECT_TIMEOUT', 'Connecting to the upstream timed out'));
+      reject(new ProxyError('ERR_PROXY_CONNECT_TIMEOUT', 'Connecting to the upstream timed out'));
     }, config.connectTimeout);
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
@@ -101,7 +92,7 @@ const readHead = (socket: net.Socket, timeoutMs: number): Promise<UpstreamHead> 
       buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
       const end = buffered.indexOf('\r\n\r\n');
       if (end === -1) {
-        if (buffered.length > MAX_HEAD_BYTES) finish(new UpstreamError('ERR_PROXY_BAD_RESPONSE', 'Upstream response head too large'));
+        if (buffered.length > MAX_HEAD_BYTES) finish(new ProxyError('ERR_PROXY_BAD_RESPONSE', 'Upstream response head too large'));
         return;
       }
       socket.pause();
@@ -111,9 +102,9 @@ const readHead = (socket: net.Socket, timeoutMs: number): Promise<UpstreamHead> 
         finish(err as Error);
       }
     };
-    const onEnd = (): void => finish(new UpstreamError('ERR_PROXY_BAD_RESPONSE', 'Upstream closed before its response head'));
+    const onEnd = (): void => finish(new ProxyError('ERR_PROXY_BAD_RESPONSE', 'Upstream closed before its response head'));
     const onError = (err: Error): void => finish(err);
-    const timer = setTimeout(() => finish(new UpstreamError('ERR_PROXY_TIMEOUT', 'Upstream response head not received in time')), timeoutMs);
+    const timer = setTimeout(() => finish(new ProxyError('ERR_PROXY_TIMEOUT', 'Upstream response head not received in time')), timeoutMs);
     socket.on('data', onData);
     socket.on('end', onEnd);
     socket.on('error', onError);
@@ -122,11 +113,11 @@ const readHead = (socket: net.Socket, timeoutMs: number): Promise<UpstreamHead> 
 const parseHead = (raw: Buffer, rest: Buffer): UpstreamHead => {
   const lines = raw.toString('latin1').slice(0, -4).split('\r\n');
   const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(lines[0]!);
-  if (!m) throw new UpstreamError('ERR_PROXY_BAD_RESPONSE', 'Malformed upstream status line');
+  if (!m) throw new ProxyError('ERR_PROXY_BAD_RESPONSE', 'Malformed upstream status line');
   const headers: Record<string, string | string[]> = {};
   for (const line of lines.slice(1)) {
     const colon = line.indexOf(':');
-    if (colon <= 0) throw new UpstreamError('ERR_PROXY_BAD_RESPONSE', 'Malformed upstream header line');
+    if (colon <= 0) throw new ProxyError('ERR_PROXY_BAD_RESPONSE', 'Malformed upstream header line');
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     const prev = headers[name];
@@ -159,18 +150,18 @@ const splice = (res: Responder, upstream: net.Socket, answer: UpstreamHead): voi
  */
 const relay = async (env: Env, res: Responder, upstream: net.Socket, answer: UpstreamHead): Promise<void> => {
   const { status, headers } = answer;
-  if (status < 200) throw new UpstreamError('ERR_PROXY_BAD_RESPONSE', `Upstream answered an upgrade with ${status}`);
+  if (status < 200) throw new ProxyError('ERR_PROXY_BAD_RESPONSE', `Upstream answered an upgrade with ${status}`);
   const te = headers['transfer-encoding'];
   const cl = headers['content-length'];
   let mode: 'none' | 'length' | 'chunked' | 'close';
   let remaining = 0;
   if (env.method === 'HEAD' || status === 204 || status === 304) mode = 'none';
   else if (te !== undefined) {
-    if (!/(^|,)\s*chunked\s*$/i.test(String(te))) throw new UpstreamError('ERR_PROXY_BAD_RESPONSE', 'Upstream used an unknown transfer coding');
+    if (!/(^|,)\s*chunked\s*$/i.test(String(te))) throw new ProxyError('ERR_PROXY_BAD_RESPONSE', 'Upstream used an unknown transfer coding');
     mode = 'chunked';
   } else if (cl !== undefined) {
     remaining = Number(cl);
-    if (typeof cl !== 'string' || !/^\d{1,15}$/.test(cl)) throw new UpstreamError('ERR_PROXY_BAD_RESPONSE', 'Invalid upstream Content-Length');
+    if (typeof cl !== 'string' || !/^\d{1,15}$/.test(cl)) throw new ProxyError('ERR_PROXY_BAD_RESPONSE', 'Invalid upstream Content-Length');
     mode = 'length';
   } else mode = 'close';
   res.writeHead(status, responseFields(headers));
@@ -201,7 +192,7 @@ const relay = async (env: Env, res: Responder, upstream: net.Socket, answer: Ups
   while (!finished && !res.aborted) {
     const chunk = await nextChunk(upstream);
     if (chunk === null) {
-      if (mode !== 'close') throw new UpstreamError('ERR_PROXY_BAD_RESPONSE', 'Upstream closed before the end of its response');
+      if (mode !== 'close') throw new ProxyError('ERR_PROXY_BAD_RESPONSE', 'Upstream closed before the end of its response');
       break;
     }
     await send(chunk);

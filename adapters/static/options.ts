@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isFieldValue } from '../../core/index.js';
+import { PorticoError, isFieldValue } from '../../core/index.js';
 import { MimeTable, normalizeExtension } from './mime-types.js';
 
 export interface StaticOptions {
@@ -37,14 +37,9 @@ export interface StaticOptions {
 
 export type StaticOptionsErrorCode = 'ERR_STATIC_OPTIONS' | 'ERR_STATIC_ROOT';
 
-export class StaticOptionsError extends TypeError {
+/** staticApp() was given options it cannot use (a PorticoError: thrown to the caller, never answered). */
+export class StaticOptionsError extends PorticoError<StaticOptionsErrorCode> {
   override readonly name = 'StaticOptionsError';
-  constructor(
-    readonly code: StaticOptionsErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /** The checked options the request path works with. */

@@ -7,6 +7,7 @@
 // file that shrinks under us ends in an error, which the gateway turns into a
 // cut connection: the client sees a short body, never a complete-looking wrong one.
 
+import { HttpError } from '../../core/index.js';
 import type { Responder } from '../env.js';
 import { drained } from '../respond.js';
 import { readAt } from './fs-calls.js';
@@ -18,9 +19,12 @@ import { readAt } from './fs-calls.js';
  */
 export const CHUNK_BYTES = 64 * 1024;
 
-export class FileChangedError extends Error {
+/** The file changed size while it was sent: the response is cut (500 had nothing gone out). */
+export class FileChangedError extends HttpError<'ERR_STATIC_FILE_CHANGED'> {
   override readonly name = 'FileChangedError';
-  readonly code = 'ERR_STATIC_FILE_CHANGED';
+  constructor(message: string) {
+    super('ERR_STATIC_FILE_CHANGED', 500, message);
+  }
 }
 
 const noop = (): void => {};

@@ -12,7 +12,7 @@
 
 import zlib from 'node:zlib';
 import type { App, AppResponse, Chunk, Env, OutgoingHeaders, Responder } from '../../env.js';
-import type { HeadOptions } from '../../../core/index.js';
+import { HttpError, type HeadOptions } from '../../../core/index.js';
 import { sendResponse } from '../../respond.js';
 import { type Coding, isCompressibleType, negotiateEncoding } from './negotiate.js';
 
@@ -130,7 +130,7 @@ class CompressingResponder implements Responder {
     if (!this.committed) this.commit(-1);
     const stream = this.stream;
     if (stream === null) return this.res.write(chunk);
-    if (this.endCalled) throw Object.assign(new Error('write() after end()'), { code: 'ERR_WRITE_AFTER_END' });
+    if (this.endCalled) throw new HttpError('ERR_WRITE_AFTER_END', 500, 'write() after end()');
     if (this.res.aborted) return false;
     const ok = stream.write(chunk);
     if (this.flushEach) stream.flush(this.flushKind());
@@ -155,7 +155,7 @@ class CompressingResponder implements Responder {
     }
     const stream = this.stream;
     if (stream === null) return this.res.end(chunk, trailers);
-    if (this.endCalled) throw Object.assign(new Error('end() called twice'), { code: 'ERR_WRITE_AFTER_END' });
+    if (this.endCalled) throw new HttpError('ERR_WRITE_AFTER_END', 500, 'end() called twice');
     this.endCalled = true;
     this.trailers = trailers;
     if (chunk === undefined) stream.end();
