@@ -8,9 +8,10 @@
 // that hangs fails alone instead of stalling the whole file.
 
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import test, { type ExecutionContext } from 'ava';
-import { createServer as porticoCreateServer } from '../../../gateway/node-entry.js';
+import { createHttpsServer as porticoCreateHttpsServer, createServer as porticoCreateServer } from '../../../gateway/node-entry.js';
 
 export type ServerName = 'node:http' | 'portico/node';
 
@@ -18,6 +19,8 @@ export interface Side {
   name: ServerName;
   /** http.createServer's signature; Portico's logs its errors into `errors`. */
   createServer(handler?: http.RequestListener): http.Server;
+  /** https.createServer's signature. */
+  createHttpsServer(options: https.ServerOptions, handler?: http.RequestListener): https.Server;
   /** Portico's error-log lines (always empty on node:http). */
   errors: string[];
 }
@@ -34,11 +37,14 @@ const errorReplacer = (_key: string, value: unknown): unknown =>
 
 export const side = (name: ServerName): Side => {
   const errors: string[] = [];
-  if (name === 'node:http') return { name, createServer: (handler) => http.createServer(handler), errors };
+  if (name === 'node:http') {
+    return { name, createServer: (handler) => http.createServer(handler), createHttpsServer: (options, handler) => https.createServer(options, handler), errors };
+  }
   const logger = { error: (message: string, fields?: unknown) => errors.push(`${message} ${JSON.stringify(fields, errorReplacer)}`) };
   return {
     name,
     createServer: (handler) => porticoCreateServer({ portico: { logger } }, handler) as unknown as http.Server,
+    createHttpsServer: (options, handler) => porticoCreateHttpsServer({ ...options, portico: { logger } }, handler) as unknown as https.Server,
     errors,
   };
 };

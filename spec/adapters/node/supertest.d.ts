@@ -13,6 +13,8 @@ declare module 'supertest' {
   interface Test extends PromiseLike<Response> {
     set(field: string, value: string): this;
     send(body: string | object): this;
+    /** superagent's: accept a self-signed certificate from localhost / 127.0.0.1. */
+    trustLocalhost(toggle?: boolean): this;
     expect(status: number, body?: unknown): this;
     expect(field: string, value: string | RegExp): this;
     expect(body: string | RegExp | object): this;

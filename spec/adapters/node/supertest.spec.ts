@@ -19,9 +19,15 @@ import express from 'express';
 import express5 from 'express5';
 import Koa from 'koa';
 import request, { type Response } from 'supertest';
+import { makeCert, removeCert, type TestCert } from '../../helpers/tls-cert.js';
 import { closeAtTeardown, listen, onBothServers } from './both-servers.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+/** One self-signed certificate for the file, made by openssl on first use. */
+let cert: TestCert | undefined;
+const testCert = async (): Promise<TestCert> => (cert ??= makeCert());
+test.after.always(() => removeCert(cert));
+
 const STATIC_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-supertest-'));
 fs.writeFileSync(path.join(STATIC_DIR, 'a.txt'), 'static a');
 test.after.always(() => fs.rmSync(STATIC_DIR, { recursive: true, force: true }));
@@ -154,6 +160,16 @@ onBothServers('request.agent(server) keeps cookies across requests', async (t, s
   await agent.get('/login').expect('set-cookie', /session=abc/).expect(200, 'in');
   const me = await agent.get('/me').expect(200);
   t.is(me.text, 'session=abc');
+});
+
+onBothServers('https: request(httpsServer) talks TLS to it; Express sees req.secure', async (t, s) => {
+  const cert = await testCert();
+  const app = express5();
+  app.get('/who', (req, res) => res.json({ secure: req.secure, protocol: req.protocol, encrypted: (req.socket as { encrypted?: boolean }).encrypted === true }));
+  const server = s.createHttpsServer({ key: cert.key, cert: cert.cert }, app);
+  const res = await request(server).get('/who').trustLocalhost().expect(200);
+  t.deepEqual(res.body, { secure: true, protocol: 'https', encrypted: true });
+  t.true(await closedBySupertest(server));
 });
 
 // supertest 6 and earlier (still what many lockfiles hold) did this with a

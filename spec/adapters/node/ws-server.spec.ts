@@ -3,12 +3,15 @@
 // 'upgrade' events and takes the socket over. Echo of text and binary, large
 // fragmented messages, permessage-deflate, ping/pong and a heartbeat, close
 // codes both ways, terminate(), several clients with a broadcast, verifyClient
-// and `path` refusals, and the shutdown sequence (clients closed with 1001,
-// wss.close(), server.close()). Clients are ws's own WebSocket on 127.0.0.1.
+// and `path` refusals, frames riding in the upgrade request's packet, an idle
+// WebSocket past the HTTP timeouts, and shutdown (clients closed with 1001,
+// wss.close(), server.close(), which waits for open WebSockets). Clients are
+// ws's own WebSocket on 127.0.0.1, or raw bytes where the packet matters.
 // Every test runs on node:http's createServer too (both-servers.ts), which is
 // how these tests were checked: both runs pass on node:http.
 
 import type http from 'node:http';
+import net from 'node:net';
 import type { ExecutionContext } from 'ava';
 import { request } from 'undici';
 import { WebSocket, WebSocketServer, type RawData, type ServerOptions } from 'ws';
@@ -255,4 +258,36 @@ onBothServers('server.close() waits for open WebSockets, which closeAllConnectio
   for (let tries = 0; closedAt === null && tries < 300; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
   t.not(closedAt, null, 'close() completed once the WebSocket closed');
   t.true(closedAt! - startedAt >= 300);
+});
+
+onBothServers("frames sent in the upgrade request's own packet reach ws as the 'upgrade' event's head", async (t, s) => {
+  const { server, wss, port } = await setup(t, s);
+  echo(wss);
+  const heads: number[] = [];
+  server.on('upgrade', (_req: http.IncomingMessage, _socket: unknown, head: Buffer) => heads.push(head.length));
+  // A client frame is masked (RFC 6455 §5.3): a text frame, FIN set, 4-byte mask.
+  const frame = (text: string): Buffer => {
+    const payload = Buffer.from(text);
+    const mask = Buffer.from([0x12, 0x34, 0x56, 0x78]);
+    return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((b, i) => b ^ mask[i % 4]!)]);
+  };
+  const socket = net.connect(port, '127.0.0.1');
+  t.teardown(() => socket.destroy());
+  await once(socket, 'connect');
+  let received = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+  socket.write(
+    Buffer.concat([
+      Buffer.from('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n'),
+      frame('one'),
+      frame('two'),
+    ]),
+  );
+  // The echoes, unmasked server frames.
+  const expected = Buffer.from([0x81, 3, ...Buffer.from('one'), 0x81, 3, ...Buffer.from('two')]);
+  for (let tries = 0; !received.subarray(-expected.length).equals(expected) && tries < 300; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+  const [head, frames] = [received.subarray(0, received.indexOf('\r\n\r\n') + 4), received.subarray(received.indexOf('\r\n\r\n') + 4)];
+  t.regex(head.toString('latin1'), /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+  t.deepEqual(heads, [18]);
+  t.deepEqual(frames, expected);
 });
