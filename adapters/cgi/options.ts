@@ -6,16 +6,18 @@
 // set, and only PATH and LD_LIBRARY_PATH leak from the server's environment.
 
 import { tmpdir } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
+import { toOptionalPath, toPath, type PathLike } from '../file-path.js';
 import { consoleLogger, type CgiLogger } from './stderr-log.js';
 
 export interface CgiOptions {
-  /** One program that answers every request under the mount. */
-  script?: string;
+  /** One program that answers every request under the mount. Paths here are strings (relative to the
+   *  working directory) or file: URLs (`new URL('./cgi-bin', import.meta.url)`). */
+  script?: PathLike;
   /** A directory of programs: the first path segments naming an executable file select it. */
-  root?: string;
+  root?: PathLike;
   /** DOCUMENT_ROOT and the base of PATH_TRANSLATED. Default: `root`, else the script's folder. */
-  documentRoot?: string;
+  documentRoot?: PathLike;
   /** Variables for every program; they win over everything Portico sets. */
   env?: Readonly<Record<string, string>>;
   /** Names of server environment variables passed on, besides PATH and LD_LIBRARY_PATH. */
@@ -41,7 +43,7 @@ export interface CgiOptions {
   /** Spooled bodies up to this size stay in memory; larger ones go to a temporary file. */
   spoolMemoryBytes?: number;
   /** Folder for spool files (default: the OS temporary folder). */
-  tmpDir?: string;
+  tmpDir?: PathLike;
   /** Largest CGI header block a program may print, in bytes (502 past it). */
   maxHeaderBytes?: number;
   /** Receives program stderr lines and failures. Default: console (stderr). */
@@ -81,8 +83,8 @@ export const resolveOptions = (options: CgiOptions): ResolvedOptions => {
   if ((options.script === undefined) === (options.root === undefined)) {
     throw new TypeError('cgiApp: give exactly one of `script` (one program) or `root` (a folder of programs)');
   }
-  const script = options.script === undefined ? null : resolve(options.script);
-  const root = options.root === undefined ? null : resolve(options.root);
+  const script = toOptionalPath(options.script, 'cgiApp: `script`', 'a program path') ?? null;
+  const root = toOptionalPath(options.root, 'cgiApp: `root`', 'a folder path') ?? null;
   const baseEnv: Record<string, string> = {};
   for (const name of [...ALWAYS_PASSED, ...(options.passEnv ?? [])]) {
     const value = process.env[name];
@@ -94,7 +96,7 @@ export const resolveOptions = (options: CgiOptions): ResolvedOptions => {
   return {
     script,
     root,
-    documentRoot: resolve(options.documentRoot ?? root ?? dirname(script!)),
+    documentRoot: toPath(options.documentRoot ?? root ?? dirname(script!), 'cgiApp: `documentRoot`', 'a folder path'),
     env: { ...options.env },
     baseEnv,
     passAuthorization: options.passAuthorization === true,
@@ -107,7 +109,7 @@ export const resolveOptions = (options: CgiOptions): ResolvedOptions => {
     spoolUnknownLength: options.spoolUnknownLength !== false,
     maxSpoolBytes: positive('maxSpoolBytes', options.maxSpoolBytes, 256 * 1024 * 1024),
     spoolMemoryBytes: positive('spoolMemoryBytes', options.spoolMemoryBytes, 64 * 1024),
-    tmpDir: options.tmpDir ?? tmpdir(),
+    tmpDir: toOptionalPath(options.tmpDir, 'cgiApp: `tmpDir`', 'a folder path') ?? tmpdir(),
     maxHeaderBytes: Math.max(256, positive('maxHeaderBytes', options.maxHeaderBytes, 32 * 1024)),
     logger: options.logger ?? consoleLogger,
   };

@@ -1,9 +1,11 @@
 // Where a FastCGI application listens, as nginx's fastcgi_pass spells it:
 // "unix:/run/php/php8.2-fpm.sock" (a bare absolute path is taken as the same),
-// or "host:port" ("127.0.0.1:9000", "[::1]:9000"). Parsed once, when the app is
-// built, so a typo fails at startup rather than at the first request.
+// or "host:port" ("127.0.0.1:9000", "[::1]:9000"), or a file: URL naming the
+// socket (`new URL('./php.sock', import.meta.url)`). Parsed once, when the app
+// is built, so a typo fails at startup rather than at the first request.
 
 import type { NetConnectOpts } from 'node:net';
+import { toPath } from '../file-path.js';
 
 export interface FastCgiAddress {
   /** The address as given, for log lines. */
@@ -11,7 +13,8 @@ export interface FastCgiAddress {
   connect: NetConnectOpts;
 }
 
-export const parseAddress = (address: string): FastCgiAddress => {
+export const parseAddress = (address: string | URL): FastCgiAddress => {
+  if (address instanceof URL || (typeof address === 'string' && address.startsWith('file:'))) address = 'unix:' + toPath(address, 'fastcgiApp: `address`', '"unix:/path", "host:port"');
   if (typeof address !== 'string' || address === '') throw new TypeError('fastcgiApp: `address` must be "unix:/path" or "host:port"');
   if (address.startsWith('unix:') || address.startsWith('/')) {
     const path = address.startsWith('unix:') ? address.slice(5) : address;

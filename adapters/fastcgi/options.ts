@@ -7,16 +7,16 @@
 // child, so the cap must not exceed the pool's.
 
 import { tmpdir } from 'node:os';
-import { resolve } from 'node:path';
+import { toOptionalPath, type PathLike } from '../file-path.js';
 import { consoleLoggerFor, type Logger } from '../log.js';
 import { parseAddress, type FastCgiAddress } from './address.js';
 
 export interface FastCgiOptions {
   /** Where the application listens: "unix:/run/php/php8.2-fpm.sock" or "host:port" (nginx's fastcgi_pass). */
-  address: string;
+  address: string | URL;
   /** The document root: SCRIPT_FILENAME is looked up here, static files are served from here.
    *  Without it every request goes to the application (fcgiwrap, flup): SCRIPT_NAME is the mount, PATH_INFO the rest. */
-  root?: string;
+  root?: PathLike;
   /** The script of a directory and the front controller (try_files … /index.php). Default "index.php". */
   index?: string;
   /** Send paths that name no file to the index script, as WordPress and Laravel expect. Default true. */
@@ -48,7 +48,7 @@ export interface FastCgiOptions {
   /** Spooled bodies up to this size stay in memory. Default 64 KiB. */
   spoolMemoryBytes?: number;
   /** Folder for spool files (default: the OS temporary folder). */
-  tmpDir?: string;
+  tmpDir?: PathLike;
   /** Largest header block the application may send, in bytes (502 past it). Default 32 KiB. */
   maxHeaderBytes?: number;
   /** Receives the application's stderr lines and failures. Default: the server's logger, else the console. */
@@ -88,7 +88,7 @@ const nonNegative = (name: string, value: number | undefined, fallback: number):
 
 export const resolveOptions = (options: FastCgiOptions): ResolvedFastCgiOptions => {
   if (options === null || typeof options !== 'object') throw new TypeError('fastcgiApp: options must be an object with `address` and `root`');
-  if (options.root !== undefined && (typeof options.root !== 'string' || options.root === '')) throw new TypeError('fastcgiApp: `root` must be the document root folder');
+  const root = toOptionalPath(options.root, 'fastcgiApp: `root`', 'the document root folder') ?? null;
   const index = options.index ?? 'index.php';
   if (typeof index !== 'string' || index === '' || index.includes('/') || index.startsWith('.')) {
     throw new TypeError('fastcgiApp: `index` must be a file name such as "index.php"');
@@ -102,7 +102,7 @@ export const resolveOptions = (options: FastCgiOptions): ResolvedFastCgiOptions 
   }
   return {
     address: parseAddress(options.address),
-    root: options.root === undefined ? null : resolve(options.root),
+    root,
     index,
     frontController: options.frontController !== false,
     extensions,
@@ -118,7 +118,7 @@ export const resolveOptions = (options: FastCgiOptions): ResolvedFastCgiOptions 
     abortGraceMs: nonNegative('abortGraceMs', options.abortGraceMs, 2_000),
     maxSpoolBytes: nonNegative('maxSpoolBytes', options.maxSpoolBytes, 256 * 1024 * 1024),
     spoolMemoryBytes: nonNegative('spoolMemoryBytes', options.spoolMemoryBytes, 64 * 1024),
-    tmpDir: options.tmpDir ?? tmpdir(),
+    tmpDir: toOptionalPath(options.tmpDir, 'fastcgiApp: `tmpDir`', 'a folder path') ?? tmpdir(),
     maxHeaderBytes: Math.max(256, nonNegative('maxHeaderBytes', options.maxHeaderBytes, 32 * 1024)),
     logger: options.logger ?? null,
   };

@@ -16,6 +16,7 @@
 //   it stops the group and removes the private folder. It ignores the
 //   terminal's signals, and close() kills it first.
 
+import { toPath } from '../file-path.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -25,7 +26,7 @@ import { consoleLoggerFor, type Logger } from '../log.js';
 
 export interface PhpFpmOptions {
   /** The php-fpm program. Default: php-fpm, else the newest php-fpmX.Y, on PATH or in /usr/sbin. */
-  binary?: string;
+  binary?: string | URL;
   /** Workers in the static pool (pm.max_children). Default 4. */
   children?: number;
   /** php.ini settings for the pool (php_admin_value[name] = value). */
@@ -256,7 +257,7 @@ class Supervisor implements PhpFpm {
 
 /** Starts a php-fpm with a generated pool; resolves once its socket accepts connections. */
 export const startPhpFpm = async (options: PhpFpmOptions = {}): Promise<PhpFpm> => {
-  const binary = options.binary ?? findPhpFpm();
+  const binary = options.binary instanceof URL ? toPath(options.binary, 'startPhpFpm: `binary`', 'a program') : (options.binary ?? findPhpFpm());
   if (binary === null) throw new Error('php-fpm is not installed (Debian package php-fpm); give an address of a running one instead');
   const children = Math.max(1, Math.floor(options.children ?? 4));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-php-fpm-'));

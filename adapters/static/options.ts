@@ -5,8 +5,7 @@
 // against it.
 
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { relativeHint, toPath } from '../file-path.js';
 import { PorticoError, isFieldValue } from '../../core/index.js';
 import { MimeTable, normalizeExtension } from './mime-types.js';
 
@@ -78,7 +77,7 @@ export const resolveOptions = (options: StaticOptions): StaticConfig => {
   const root = resolveRoot(options.root);
   return {
     root,
-    realRoot: realRootOf(root),
+    realRoot: realRootOf(root, options.root),
     index: indexNames(options.index),
     mime: new MimeTable(mimeTypes(options.mimeTypes)),
     cacheControl: cacheControl(options.cacheControl),
@@ -91,23 +90,21 @@ export const resolveOptions = (options: StaticOptions): StaticConfig => {
 };
 
 const resolveRoot = (root: unknown): string => {
-  if (root instanceof URL) {
-    if (root.protocol !== 'file:') fail(`"root" must be a file: URL, got ${root.protocol}`);
-    return path.resolve(fileURLToPath(root));
+  try {
+    return toPath(root, '"root"', 'a directory path');
+  } catch (err) {
+    return fail((err as Error).message);
   }
-  if (typeof root !== 'string' || root === '') return fail('"root" must be a directory path or a file: URL');
-  // Without a trailing slash, so root + pathInfo ("/a") joins with exactly one.
-  return path.resolve(root as string);
 };
 
-const realRootOf = (root: string): string => {
+const realRootOf = (root: string, given: unknown): string => {
   let real: string;
   try {
     real = fs.realpathSync(root);
   } catch (err) {
-    throw new StaticOptionsError('ERR_STATIC_ROOT', `staticApp: root ${root} cannot be used: ${(err as Error).message}`);
+    throw new StaticOptionsError('ERR_STATIC_ROOT', `staticApp: root ${root} cannot be used: ${(err as Error).message}${relativeHint(given)}`);
   }
-  if (!fs.statSync(real).isDirectory()) throw new StaticOptionsError('ERR_STATIC_ROOT', `staticApp: root ${root} is not a directory`);
+  if (!fs.statSync(real).isDirectory()) throw new StaticOptionsError('ERR_STATIC_ROOT', `staticApp: root ${root} is not a directory${relativeHint(given)}`);
   return real;
 };
 
