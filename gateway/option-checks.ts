@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './config-error.js';
 import { didYouMean } from './did-you-mean.js';
+import { toPath } from '../adapters/file-path.js';
 
 export interface CheckContext {
   /** The folder relative paths resolve against: the config file's, else the working directory. */
@@ -56,15 +57,42 @@ export const oneOf =
       ? (v as V)
       : fail(label, 'one of ' + values.join(', '), v, typeof v === 'string' ? didYouMean(v, values) : '');
 
-/** A path that must exist, resolved against the base folder. */
+/**
+ * A path: a string, resolved against the base folder (the config file's, else
+ * the working directory), or a file: URL (`new URL('./cert.pem', import.meta.url)`
+ * in a config module), taken as it is.
+ */
+export const pathValue: Check<string> = (v, label, ctx) => {
+  if (v instanceof URL || (typeof v === 'string' && v.startsWith('file:'))) {
+    try {
+      return toPath(v, label);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  }
+  return path.resolve(ctx.base, typeof v === 'string' && v !== '' ? v : fail(label, 'a path or a file: URL', v));
+};
+
+/** A path that must exist. */
 export const file: Check<string> = (v, label, ctx) => {
-  const p = path.resolve(ctx.base, string(v, label, ctx));
+  const p = pathValue(v, label, ctx);
   if (!fs.existsSync(p)) throw new ConfigError(`${label}: no such file: ${p}`);
   return p;
 };
 
-/** A path that may not exist yet (a log file), resolved against the base folder. */
-export const outputPath: Check<string> = (v, label, ctx) => path.resolve(ctx.base, string(v, label, ctx));
+/** A path that may not exist yet (a log file). */
+export const outputPath: Check<string> = pathValue;
+
+/**
+ * A Unix socket to listen on. A relative string stays relative where it means the
+ * same (the base is the working directory): sun_path holds 107 bytes, and a
+ * relative path is the usual way around that. In a config file elsewhere it
+ * resolves against the file's folder.
+ */
+export const socketPath: Check<string> = (v, label, ctx) => {
+  if (typeof v === 'string' && !v.startsWith('file:') && ctx.base === process.cwd()) return string(v, label, ctx);
+  return pathValue(v, label, ctx);
+};
 
 export const plainObject = (v: unknown, label: string): Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : fail(label, 'an object', v);

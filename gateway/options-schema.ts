@@ -47,7 +47,7 @@ import type { ServeOptions } from './server.js';
 import { APP_KINDS, parseTarget, targetSyntax, type AppKind, type MountSpec, type TargetType } from './target.js';
 import { parseAddress } from '../adapters/fastcgi/address.js';
 import {
-  boolean, fail, file, flagOrObject, functionOr, integer, nonNegative, numbers, oneOf, outputPath, plainObject, positive, shaped, string, unknownKey,
+  boolean, fail, file, flagOrObject, functionOr, integer, nonNegative, numbers, oneOf, outputPath, pathValue, plainObject, positive, shaped, socketPath, string, unknownKey,
   type Check, type CheckContext,
 } from './option-checks.js';
 
@@ -100,9 +100,10 @@ const logFormat: Check<AccessLogFormat> = (v, label, ctx) => {
 /** One mount table entry: an app, a TARGET string (not in serve()), or mount options. */
 const mountSpec: Check<MountSpec> = (v, label, ctx) => {
   if (typeof v === 'function') return v as App;
-  if (typeof v === 'string') {
+  if (typeof v === 'string' || v instanceof URL) {
     if (ctx.api) fail(label, 'an app function or mount options', v, ' (TARGET strings such as "static:./dir" are for the CLI and config files)');
-    return parseTarget(v, ctx.base, label);
+    // A file: URL names a module or a folder, as a path TARGET does.
+    return parseTarget(v instanceof URL ? pathValue(v, label, ctx) : v, ctx.base, label);
   }
   const o = plainObject(v, label);
   const out: Record<string, unknown> = {};
@@ -117,7 +118,7 @@ const mountSpec: Check<MountSpec> = (v, label, ctx) => {
   }
   if (o['app'] === undefined) throw new ConfigError(`${label}: missing "app"`);
   // The inner app is an app or a TARGET, never options again.
-  out['app'] = typeof o['app'] === 'function' || typeof o['app'] === 'string' ? mountSpec(o['app'], `${label}.app`, ctx) : fail(`${label}.app`, ctx.api ? 'an app function' : 'an app function or a TARGET string', o['app']);
+  out['app'] = typeof o['app'] === 'function' || typeof o['app'] === 'string' || o['app'] instanceof URL ? mountSpec(o['app'], `${label}.app`, ctx) : fail(`${label}.app`, ctx.api ? 'an app function' : 'an app function or a TARGET string', o['app']);
   return out as MountSpec;
 };
 
@@ -165,8 +166,8 @@ export const OPTIONS = {
     flag: 'port', short: 'p', arg: 'PORT', default: 8080, defaultText: '$PORT, else 8080',
   }),
   host: option({ check: string, help: 'address to bind; 0.0.0.0 or :: for all interfaces', scope: 'serve', flag: 'host', arg: 'HOST', default: '127.0.0.1' }),
-  path: option({ check: string, help: 'a Unix socket path to listen on instead of TCP (--socket on the CLI)', scope: 'serve' }),
-  socket: option({ check: string, help: 'listen on a Unix socket instead of TCP', scope: 'cli', flag: 'socket', arg: 'PATH' }),
+  path: option({ check: socketPath, help: 'a Unix socket path to listen on instead of TCP (--socket on the CLI)', scope: 'serve' }),
+  socket: option({ check: socketPath, help: 'listen on a Unix socket instead of TCP', scope: 'cli', flag: 'socket', arg: 'PATH' }),
   tls: option({
     check: (v, label): TlsOptions => {
       const o = plainObject(v, label);
@@ -186,8 +187,9 @@ export const OPTIONS = {
   }),
   kind: option({ check: oneOf<AppKind>(...APP_KINDS), help: 'how to wrap app modules whose kind is not marked', scope: 'cli', flag: 'kind', arg: APP_KINDS.join('|'), defaultText: 'detected' }),
   phpFpm: option({
-    check: (v, label): string => {
+    check: (v, label, ctx): string => {
       if (v === 'start') return v;
+      if (v instanceof URL) return 'unix:' + pathValue(v, label, ctx);
       try {
         if (typeof v === 'string') return (parseAddress(v), v);
       } catch {}

@@ -1,6 +1,5 @@
 // The demo server behind `npm start`: every sample app, mounted side by side.
 // PORT overrides the port (default 8080); HOST the address (default 127.0.0.1).
-import { fileURLToPath } from 'node:url';
 import { serve } from 'portico';
 import hello from './hello.mjs';
 import echo from './echo.mjs';
@@ -21,8 +20,9 @@ export const mounts = {
   '/koa': koa,
   '/hono': fetchApp(hono),
   '/fetch': fetchApp(fetchHandler),
-  '/cgi-bin': cgiApp({ root: fileURLToPath(new URL('./cgi-bin', import.meta.url)) }),
-  '/': staticApp({ root: fileURLToPath(new URL('./public', import.meta.url)) }),
+  // file: URLs name folders next to this file, wherever the server is started from.
+  '/cgi-bin': cgiApp({ root: new URL('./cgi-bin', import.meta.url) }),
+  '/': staticApp({ root: new URL('./public', import.meta.url) }),
 };
 
 const server = await serve({

@@ -194,8 +194,10 @@ test.serial('an app that throws answers 500 and the error log (stderr) names the
   t.is((await get(cli.url + '/fine')).status, 200);
 });
 
-test.serial('samples/portico.config.mjs serves the demo through the CLI', async (t) => {
-  const cli = await startCli(t, ['--config', path.join(REPO, 'samples/portico.config.mjs'), '--port', '0']);
+test.serial('samples/portico.config.mjs serves the demo through the CLI, started from another directory', async (t) => {
+  // Its paths are file: URLs and TARGET strings, which do not depend on the working directory.
+  const elsewhere = fs.mkdtempSync(path.join(tmp, 'elsewhere-'));
+  const cli = await startCli(t, ['--config', path.join(REPO, 'samples/portico.config.mjs'), '--port', '0'], { cwd: elsewhere });
   t.is((await get(cli.url + '/hello')).body, 'Hello World!\n');
   const echoed = await get(cli.url + '/echo', { method: 'POST', body: 'ping', headers: { 'content-type': 'text/plain' } });
   t.is(echoed.body, 'ping');
