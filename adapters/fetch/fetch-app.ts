@@ -10,7 +10,8 @@
 // the gateway logs it with the mount and answers 500 (or cuts the connection
 // when the head has already gone out). A URL that cannot be parsed is the
 // client's fault: 400. Under a stripped prefix (the default) the app's
-// Location fields are put back below the mount (prefix-location.ts).
+// Location fields are put back below the mount (prefix-location.ts). Requests
+// asking for a protocol upgrade take their own path (upgrade-exchange.ts).
 
 import type { Env, Responder } from '../env.js';
 import { buildRequest } from './build-request.js';
