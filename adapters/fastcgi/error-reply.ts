@@ -2,7 +2,7 @@
 // server's error pages (adapters/error-page.ts), so the user's pages and
 // Accept: application/json apply to them as to the router's 404. Written only
 // while nothing else was sent; once the head is out, a failure cuts the
-// connection instead (the caller's job).
+// connection instead (the caller's job). Never cached.
 
 import type { Env, Responder } from '../env.js';
 import { sendErrorPage } from '../error-page.js';
