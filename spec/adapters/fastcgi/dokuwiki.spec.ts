@@ -14,8 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
-import type { Browser, Page, Response } from 'playwright-core';
+import type { Page, Response } from 'playwright-core';
 import { needs } from '../../helpers/system-program.js';
+import { sharedChromium } from '../../helpers/browser.js';
 import { startCli, type RunningCli } from '../../helpers/cli.js';
 
 const { test, paths } = needs('php-fpm', 'chromium', 'dokuwiki');
@@ -65,15 +66,7 @@ const copyDokuWiki = (t: ExecutionContext): Wiki => {
 
 const serveWiki = (t: ExecutionContext, wiki: Wiki): Promise<RunningCli> => startCli(t, ['--port', '0', '--mount', `/=php:${wiki.site}`, '--php-fpm', 'start']);
 
-let browser: Browser | undefined;
-test.before(async () => {
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: paths.chromium!,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-});
-test.after.always(async () => browser?.close());
+const browser = sharedChromium(test, paths.chromium);
 
 interface Visit {
   page: Page;
@@ -83,7 +76,7 @@ interface Visit {
 }
 
 const openPage = async (t: ExecutionContext, origin: string): Promise<Visit> => {
-  const context = await browser!.newContext();
+  const context = await browser().newContext();
   t.teardown(() => context.close());
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);

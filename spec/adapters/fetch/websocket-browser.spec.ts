@@ -4,23 +4,15 @@
 // the echoes, then the server shuts down gracefully and the page sees a clean
 // close with 1001 Going Away, the code a browser takes for a server leaving.
 
-import type { Browser } from 'playwright-core';
 import { Hono } from 'hono';
 import { fetchApp, upgradeWebSocket } from '../../../adapters/fetch/index.js';
 import { startServer } from '../../helpers/server.js';
 import { needs } from '../../helpers/system-program.js';
+import { sharedChromium } from '../../helpers/browser.js';
 
 const { test, paths } = needs('chromium');
 
-let browser: Browser | undefined;
-test.before(async () => {
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: paths.chromium!,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-});
-test.after.always(async () => browser?.close());
+const browser = sharedChromium(test, paths.chromium);
 
 /** Opens a WebSocket from the page; its messages go to `log`, its close event resolves `wsClosed`. */
 const openSocket = (url: string): void => {
@@ -47,7 +39,7 @@ test('a page talks to a Hono WebSocket under a mount, and sees 1001 when the ser
     })),
   );
   const { url, server } = await startServer(t, { mounts: { '/chat': fetchApp(app) }, shutdownTimeoutMs: 10_000 });
-  const context = await browser!.newContext();
+  const context = await browser().newContext();
   t.teardown(() => context.close());
   const page = await context.newPage();
   // The page itself does not come from the server: a browser keeps idle HTTP connections

@@ -9,9 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startServer } from '../../helpers/server.js';
 import { needs } from '../../helpers/system-program.js';
+import { sharedChromium } from '../../helpers/browser.js';
 import { staticApp } from '../../../adapters/static/index.js';
 
 const { test, paths } = needs('chromium');
@@ -38,19 +39,11 @@ fs.mkdirSync(path.join(root, 'plain'));
 fs.writeFileSync(path.join(root, 'plain', 'a.txt'), 'a\n');
 test.after.always(() => fs.rmSync(root, { recursive: true, force: true }));
 
-let browser: Browser | undefined;
-test.before(async () => {
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: paths.chromium!,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-});
-test.after.always(async () => browser?.close());
+const browser = sharedChromium(test, paths.chromium);
 
 /** A page that records dialogs (alert) and page errors; closed with the test. */
 const openPage = async (t: ExecutionContext): Promise<{ page: Page; dialogs: string[]; errors: string[] }> => {
-  const context = await browser!.newContext();
+  const context = await browser().newContext();
   t.teardown(() => context.close());
   const page = await context.newPage();
   const dialogs: string[] = [];
