@@ -336,7 +336,8 @@ onBothServers("server.setTimeout(ms): an idle request's socket times out and Fas
     await new Promise((resolve) => setTimeout(resolve, 10_000).unref());
     return 'too late';
   });
-  app.server.setTimeout(300);
+  // Counted from the connection: long enough for the request to reach the route on a loaded machine.
+  app.server.setTimeout(1_500);
   const url = await listenLocal(app);
   const startedAt = Date.now();
   const failed = await request(`${url}/stuck`).then(
@@ -344,7 +345,8 @@ onBothServers("server.setTimeout(ms): an idle request's socket times out and Fas
     (err: Error & { code?: string }) => err.code,
   );
   // No 'timeout' listener on the server: node destroys the socket.
-  t.is(failed, 'UND_ERR_SOCKET');
-  t.is(await onTimeout, '/stuck');
-  t.true(Date.now() - startedAt < 5_000);
+  // The socket is destroyed: undici sees it closed (FIN) or reset (RST), as the timing falls.
+  t.true(failed === 'UND_ERR_SOCKET' || failed === 'ECONNRESET', String(failed));
+  t.is(await Promise.race([onTimeout, new Promise((resolve) => setTimeout(() => resolve('no onTimeout within 5 s'), 5_000))]), '/stuck');
+  t.true(Date.now() - startedAt < 6_000);
 });

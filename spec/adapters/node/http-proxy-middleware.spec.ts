@@ -186,7 +186,8 @@ onBothServers("http-proxy's `timeout` sets req.socket.setTimeout(): a slow upstr
     () => null,
     (err: Error & { code?: string }) => err.code,
   );
-  t.is(failed, 'UND_ERR_SOCKET');
+  // The socket is destroyed: undici sees it closed (FIN) or reset (RST), as the timing falls.
+  t.true(failed === 'UND_ERR_SOCKET' || failed === 'ECONNRESET', String(failed));
   t.true(Date.now() - startedAt < 2_500, `${Date.now() - startedAt} ms`);
 });
 

@@ -208,9 +208,11 @@ for (const transports of [['websocket'], ['polling']] as Transport[][]) {
     const child = spawn(process.execPath, ['--input-type=module', '-e', clientScript(url, transports)], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
     t.teardown(() => child.kill('SIGKILL'));
     const peer = await ready;
-    const acked = once(child.stdout, 'data');
-    await acked;
-    // Long-polling: the client now holds a GET open, waiting for the next packet.
+    await once(child.stdout, 'data');
+    // Long-polling: wait until the client holds its next GET open (engine.io's transport is then writable).
+    const transport = peer.conn.transport as unknown as { writable: boolean };
+    for (let tries = 0; !transport.writable && tries < 500; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
+    t.true(transport.writable);
     const gone = once<[string]>(peer, 'disconnect', 8_000);
     const killedAt = Date.now();
     child.kill('SIGKILL');

@@ -237,7 +237,8 @@ for (const [name, module] of [
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (c, sig) => resolve([c, sig])));
+    // 'close', not 'exit': the output may still be in the pipes at 'exit'.
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, sig) => resolve([c, sig])));
     clearTimeout(killer);
     t.is(signal, null, `still running after 15 s:\n${out}`);
     t.is(code, 0, out);
