@@ -1,6 +1,7 @@
-// The named states of one server connection (server-connection.ts). One exchange
-// is in flight at a time; these say where it is, so no decision has to be read
-// off a mix of flags. The transitions, with what causes them:
+// The named states of one server connection (server-connection.ts and its base,
+// connection-endings.ts). One exchange is in flight at a time; these say where it
+// is, so no decision has to be read off a mix of flags. The transitions, with
+// what causes them:
 //
 //   idle ──first bytes──▶ head ──head, no body──────────────▶ responding
 //    ▲                     │                                   ▲    │
@@ -12,7 +13,8 @@
 //    └───────────────────────── response done, keep-alive ──────────┘
 //
 //   → must-close (from any of them): the last response is done (Connection:
-//     close, HTTP/1.0, shutdown(), an error page, a rest too large to drain), the
+//     close, HTTP/1.0, shutdown(), an error page, a rest too large to drain, the
+//     last request maxRequestsPerConnection allows; framing.ts decides), the
 //     keep-alive timeout, or the client's FIN (in responding: the exchange is
 //     aborted with ERR_CLIENT_GONE unless allowHalfOpen; in body: a 400). The
 //     driver sends the FIN; bytes that still arrive are dropped.

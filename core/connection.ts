@@ -14,7 +14,8 @@
 import type { Socket } from 'node:net';
 import type { HttpError } from './errors.js';
 import type { OutgoingResponse, Chunk } from './response.js';
-import { ServerConnection, type ConnectionCommands, type ExchangeHandler, type ServerConnectionOptions } from './server-connection.js';
+import { ServerConnection } from './server-connection.js';
+import type { ConnectionCommands, ExchangeHandler, ServerConnectionOptions } from './connection-contract.js';
 import type { ConnectionState } from './connection-state.js';
 
 export interface ConnectionInfo {

@@ -8,109 +8,40 @@
 // close → the next (pipelined) request or idle. The states are named in
 // connection-state.ts; one exchange is in flight at a time, and bytes of
 // pipelined requests wait in the parser, read ahead up to maxReadAheadBytes.
+// This file is the serve loop and the response side; how an exchange or the
+// connection ends (errors in place of the app, a client gone, the close, the
+// timeouts) is connection-endings.ts, its base class; the timeouts' clocks are
+// connection-deadlines.ts, the driver's and handler's interfaces connection-contract.ts.
 
 import { HttpError } from './errors.js';
 import { type UnreadBody, afterResponse, unreadBody } from './framing.js';
 import { RequestParser, type ParserEvent, type RequestHead } from './request-parser.js';
 import { RequestBody } from './request-body.js';
-import { OutgoingResponse, type Chunk, type ResponseChannel } from './response.js';
-import type { ConnectionState } from './connection-state.js';
-import type { Limits, Timeouts } from './limits.js';
+import { OutgoingResponse, type Chunk } from './response.js';
+import type { ConnectionCommands, DetachedSocket, ExchangeHandler, ServerConnectionOptions } from './connection-contract.js';
+import { ConnectionEndings } from './connection-endings.js';
 import type { Sweepable } from './sweeper.js';
 
-/** The socket a detached exchange hands over (node:net's, typed through the response API). */
-export type DetachedSocket = ReturnType<ResponseChannel['detach']>['socket'];
-
-/** What the machine asks of its driver. */
-export interface ConnectionCommands {
-  /** Queues bytes (strings as UTF-8, or latin1); false once past the buffer's high-water mark. */
-  write(data: Chunk, latin1: boolean): boolean;
-  /** Bytes queued and not yet handed to the OS. */
-  readonly unsentBytes: number;
-  /** Starts or stops reading (backpressure). */
-  setReading(on: boolean): void;
-  /** Sends what was queued, then the FIN. */
-  end(): void;
-  /** Closes at once, after handing over what was queued. */
-  abort(): void;
-  /** Gives the transport up, untouched, to a new owner. */
-  detach(): DetachedSocket;
-}
-
-/** Who serves the exchanges; `C` is what it is told the connection is (the driver). */
-export interface ExchangeHandler<C> {
-  /** A request arrived; answer it through `res`, read the body from `body`. */
-  request(head: RequestHead, body: RequestBody, res: OutgoingResponse, conn: C): void;
-  /**
-   * A request was malformed or broke a limit: render `err` on `res`. The connection
-   * closes after. `head` is the request's when one was read (a body limit, a stall,
-   * a response timeout), so the page can follow its Accept field; else null.
-   */
-  error(err: HttpError, res: OutgoingResponse, conn: C, head?: RequestHead | null): void;
-  /** The connection is gone (or was detached). */
-  closed?(conn: C): void;
-}
-
-export interface ServerConnectionOptions {
-  limits: Limits;
-  timeouts: Timeouts;
-  /** Ticks sweep(now); the machine joins it while it lives. */
-  sweeper: { add(member: Sweepable): void; delete(member: Sweepable): void };
-  /** Let CONNECT requests reach the handler (else 501). */
-  allowConnect?: boolean;
-  /** Serve a client that sent its FIN until all it sent is answered (else its FIN aborts). */
-  allowHalfOpen?: boolean;
-  /** The clock (tests drive it). */
-  now?: () => number;
-}
+export type { ConnectionCommands, DetachedSocket, ExchangeHandler, ServerConnectionOptions };
 
 const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
-export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable {
-  private stateName: ConnectionState = 'idle';
+export class ServerConnection<C = unknown> extends ConnectionEndings<C> implements Sweepable {
   private readonly parser: RequestParser;
-  private readonly now: () => number;
-  private head: RequestHead | null = null;
-  private body: RequestBody | null = null;
-  private res: OutgoingResponse | null = null;
-  /** The error response being rendered, which the error handler may detach(). */
-  private errorResponse: OutgoingResponse | null = null;
-  /** The exchange in flight is the connection's last. */
-  private last = false;
+  /** The client sent its FIN (allowHalfOpen: the close follows the last answer). */
   private peerEnded = false;
-  private reading = true;
   private pumping = false;
   private repump = false;
   private continueSent = false;
+  /** Bytes of an unread body still to discard before the next request (draining). */
   private drainBudget = 0;
-  // Timestamps for sweep().
-  private idleSince: number;
-  private headStartedAt = 0;
-  private lastBodyAt = 0;
-  private closingSince = 0;
-  private writeStalledSince = 0;
   /** Requests served on this connection. */
   requests = 0;
 
-  constructor(
-    private readonly commands: ConnectionCommands,
-    private readonly handler: ExchangeHandler<C>,
-    private readonly owner: C,
-    private readonly options: ServerConnectionOptions,
-  ) {
+  constructor(commands: ConnectionCommands, handler: ExchangeHandler<C>, owner: C, options: ServerConnectionOptions) {
+    super(commands, handler, owner, options);
     this.parser = new RequestParser(options.limits);
-    this.now = options.now ?? Date.now;
-    this.idleSince = this.now();
     options.sweeper.add(this);
-  }
-
-  get state(): ConnectionState {
-    return this.stateName;
-  }
-
-  /** True while a request is being served (its body drained included). */
-  get busy(): boolean {
-    return this.res !== null;
   }
 
   /**
@@ -123,17 +54,6 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
     this.parser.limitBody(max);
   }
 
-  /** Graceful shutdown: serve what is in flight, read no new request, close when idle. */
-  shutdown(): void {
-    this.last = true;
-    if (this.stateName === 'idle' || this.stateName === 'head') this.mustClose();
-  }
-
-  /** Cuts the connection; a pending exchange fails with `reason`. */
-  destroy(reason: Error = new HttpError('ERR_CONNECTION_DESTROYED', 503, 'The server closed the connection')): void {
-    this.cut(reason);
-  }
-
   // ---- input: bytes, the FIN, the close ----
 
   receive(chunk: Buffer): void {
@@ -141,9 +61,9 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
     if (state === 'must-close' || state === 'closed' || state === 'switched') return; // bytes after the last request are never processed
     if (state === 'idle') {
       this.stateName = 'head';
-      this.headStartedAt = this.now();
+      this.clock.headStartedAt = this.now();
     } else if (state === 'body' || state === 'draining') {
-      this.lastBodyAt = this.now();
+      this.clock.lastBodyAt = this.now();
     }
     this.parser.push(chunk);
     this.pump();
@@ -179,7 +99,7 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
 
   /** The transport can take more bytes. */
   drained(): void {
-    this.writeStalledSince = 0;
+    this.clock.writeStalledSince = 0;
     this.res?.drained();
   }
 
@@ -293,7 +213,7 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
     this.body = body;
     this.res = res;
     this.continueSent = false;
-    this.lastBodyAt = this.now();
+    this.clock.lastBodyAt = this.now();
     if (head.contentLength !== 0) {
       this.stateName = 'body';
       body.onDemand = () => this.onBodyDemand(body);
@@ -370,7 +290,7 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
       return false;
     }
     const ok = this.commands.write(data, latin1);
-    if (!ok && this.writeStalledSince === 0) this.writeStalledSince = this.now();
+    if (!ok && this.clock.writeStalledSince === 0) this.clock.writeStalledSince = this.now();
     return ok;
   }
 
@@ -421,23 +341,13 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
     return { socket, head };
   }
 
-  /**
-   * The server gives up waiting for the app to answer `res` (a response timeout):
-   * the client gets `err`'s error page if nothing was sent yet, else the connection
-   * is cut. The app's later writes to `res` are ignored.
-   */
-  preempt(res: OutgoingResponse, err: HttpError): void {
-    if (res !== this.res || res.ended || this.stateName === 'draining') return;
-    this.protocolError(err);
-  }
-
   // ---- the end of an exchange ----
 
   private nextExchange(): void {
     this.head = null;
     this.body = null;
     this.res = null;
-    this.idleSince = this.now();
+    this.clock.idleSince = this.now();
     this.parser.nextMessage();
     if (this.last) {
       this.mustClose();
@@ -445,152 +355,9 @@ export class ServerConnection<C = unknown> implements ResponseChannel, Sweepable
     }
     if (this.parser.inHead) {
       this.stateName = 'head';
-      this.headStartedAt = this.idleSince;
+      this.clock.headStartedAt = this.clock.idleSince;
     } else {
       this.stateName = 'idle';
-    }
-  }
-
-  private protocolError(err: HttpError): void {
-    if (!(err instanceof HttpError)) throw err;
-    this.last = true;
-    const current = this.res;
-    if (this.stateName === 'draining') {
-      // The response is complete and the error is in a body being drained after it:
-      // end after what was written. Cutting would discard the still-corked response.
-      this.mustClose();
-      return;
-    }
-    if (current !== null && current.headersSent) {
-      this.cut(err);
-      return;
-    }
-    // The error replaces the app's response; the app's further writes are ignored.
-    if (current !== null) {
-      this.body?.fail(err);
-      current.closed(err);
-    }
-    // An error in a HEAD exchange (stalled body, response timeout) gets no body either (RFC 9110 §9.3.2).
-    const res = new OutgoingResponse(this, this.head?.versionMinor ?? 1, current !== null && this.head?.method === 'HEAD', undefined);
-    this.res = null;
-    this.respondWithError(res, err);
-  }
-
-  private respondWithError(res: OutgoingResponse, err: HttpError): void {
-    this.last = true;
-    try {
-      this.errorResponse = res;
-      this.handler.error(err, res, this.owner, this.head);
-      this.errorResponse = null;
-      if (!res.ended) res.end();
-    } catch {
-      this.errorResponse = null;
-      if (!res.headersSent) {
-        res.writeHead(err.status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' });
-        res.end(err.message + '\n');
-      } else {
-        this.cut(err);
-      }
-    }
-  }
-
-  /**
-   * The client sent its FIN while its response was pending: it is gone (node:http's
-   * socketOnEnd → abortIncoming, Go's cancelled request context). The app is told
-   * (signal, onClose, an unread body), queued pipelined requests are dropped, and
-   * the connection ends; a response already under way is cut, not ended, so a
-   * close-delimited body cannot look complete.
-   */
-  private clientGone(): void {
-    const err = new HttpError('ERR_CLIENT_GONE', 499, 'Client closed the connection before the response was complete');
-    const res = this.res!;
-    if (res.headersSent) {
-      this.cut(err);
-      return;
-    }
-    const body = this.body;
-    this.res = null;
-    this.body = null;
-    body?.fail(err);
-    res.closed(err);
-    this.mustClose();
-  }
-
-  /** No further request: the driver ends the connection after what was written. */
-  private mustClose(): void {
-    const state = this.stateName;
-    if (state === 'must-close' || state === 'closed' || state === 'switched') return;
-    this.last = true;
-    this.stateName = 'must-close';
-    this.res = null;
-    this.closingSince = this.now();
-    if (!this.reading) {
-      this.reading = true;
-      this.commands.setReading(true); // so the peer's FIN is seen and the close follows
-    }
-    this.commands.end();
-  }
-
-  /** Cuts the transport now; what is pending fails with `reason`. */
-  private cut(reason: Error): void {
-    const state = this.stateName;
-    if (state === 'closed' || state === 'switched') return;
-    this.commands.abort();
-    this.closed(reason);
-  }
-
-  /** The transport is gone; `reason` (else the client left) fails what is pending. */
-  private closed(reason: Error | null): void {
-    const state = this.stateName;
-    if (state === 'closed' || state === 'switched') return;
-    this.stateName = 'closed';
-    this.options.sweeper.delete(this);
-    const body = this.body;
-    const res = state === 'draining' ? null : this.res;
-    if ((body !== null && !body.complete) || res !== null) {
-      // Made only when an exchange is pending: an idle connection's close costs no error.
-      const err = reason ?? new HttpError('ERR_CLIENT_GONE', 499, 'Client closed the connection');
-      // The body reader gets an engine error even when the app cut its own response.
-      if (body !== null && !body.complete) body.fail(err instanceof HttpError ? err : new HttpError('ERR_RESPONSE_ABORTED', 500, 'The response was aborted'));
-      res?.closed(err);
-    }
-    this.handler.closed?.(this.owner);
-  }
-
-  // ---- time ----
-
-  sweep(now: number): void {
-    const t = this.options.timeouts;
-    if (this.writeStalledSince !== 0 && now - this.writeStalledSince > t.sendMs) {
-      this.cut(new HttpError('ERR_SEND_TIMEOUT', 408, 'The client did not read the response in time'));
-      return;
-    }
-    switch (this.stateName) {
-      case 'idle':
-        if (now - this.idleSince > t.keepAliveMs) this.mustClose();
-        return;
-      case 'head':
-        if (now - this.headStartedAt > t.headersMs) {
-          this.protocolError(new HttpError('ERR_HEADERS_TIMEOUT', 408, 'Request head not received in time'));
-        }
-        return;
-      case 'body':
-        if (this.body!.wantsMore && now - this.lastBodyAt > t.bodyMs) {
-          this.protocolError(new HttpError('ERR_BODY_TIMEOUT', 408, 'Request body stalled'));
-        } else if (t.requestMs > 0 && now - this.headStartedAt > t.requestMs) {
-          // The whole request, however steadily it trickles in (node:http's requestTimeout).
-          this.protocolError(new HttpError('ERR_BODY_TIMEOUT', 408, 'Request not received in time'));
-        }
-        return;
-      case 'draining':
-        if (now - this.lastBodyAt > t.bodyMs) this.mustClose();
-        return;
-      case 'must-close':
-        // A client that neither reads nor closes after our FIN is not kept forever.
-        if (now - this.closingSince > t.sendMs) this.cut(new HttpError('ERR_SEND_TIMEOUT', 408, 'The client did not close the connection in time'));
-        return;
-      default:
-        return;
     }
   }
 }
