@@ -100,3 +100,28 @@ export const once = <T extends unknown[] = unknown[]>(
     };
     emitter.once(event, listener);
   });
+
+export interface HeldRequest {
+  /** Resolves once a request is being held. */
+  started: Promise<void>;
+  /** Lets the held request go on. */
+  release(): void;
+  /** Called by the handler: marks the request started and waits for release(). */
+  hold(): Promise<void>;
+}
+
+/** A gate for "a request in flight" cases: the handler awaits hold(), the test awaits started, then calls release(). */
+export const heldRequest = (): HeldRequest => {
+  let markStarted!: () => void;
+  let release!: () => void;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return {
+    started,
+    release: () => release(),
+    hold: () => {
+      markStarted();
+      return released;
+    },
+  };
+};

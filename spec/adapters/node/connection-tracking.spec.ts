@@ -13,23 +13,30 @@
 
 import http from 'node:http';
 import type net from 'node:net';
+import type { ExecutionContext } from 'ava';
 import { Client } from 'undici';
-import { listen, onBothServers, type Side } from './both-servers.js';
+import { heldRequest, listen, onBothServers, type Side } from './both-servers.js';
 
 /** A server whose /slow requests wait for release(); the rest answer at once. */
 const slowServer = (side: Side) => {
-  let release!: () => void;
-  let markStarted!: () => void;
-  const started = new Promise<void>((resolve) => (markStarted = resolve));
-  const released = new Promise<void>((resolve) => (release = resolve));
+  const held = heldRequest();
   const server = side.createServer(async (req, res) => {
-    if (req.url === '/slow') {
-      markStarted();
-      await released;
-    }
+    if (req.url === '/slow') await held.hold();
     res.end(`done ${req.url}`);
   });
-  return { server, started, release };
+  return { server, started: held.started, release: held.release };
+};
+
+/** Two keep-alive connections: one idle after a request, one with /slow in flight. */
+const idleAndBusy = async (t: ExecutionContext, port: number, started: Promise<void>) => {
+  const idle = new Client(`http://127.0.0.1:${port}`);
+  const busy = new Client(`http://127.0.0.1:${port}`);
+  t.teardown(() => Promise.all([idle.destroy(), busy.destroy()]).then(() => undefined));
+  t.is(await (await idle.request({ path: '/fast', method: 'GET' })).body.text(), 'done /fast');
+  const inFlight = busy.request({ path: '/slow', method: 'GET' });
+  await started;
+  // In an object: returned bare, the async function's promise would wait for the response.
+  return { inFlight };
 };
 
 /** Waits (a bounded while) for `size()` to reach 0. */
@@ -78,12 +85,7 @@ onBothServers("stoppable's way: a request count per 'connection' socket; on stop
     });
   });
   const port = await listen(t, server);
-  const idle = new Client(`http://127.0.0.1:${port}`);
-  const busy = new Client(`http://127.0.0.1:${port}`);
-  t.teardown(() => Promise.all([idle.destroy(), busy.destroy()]).then(() => undefined));
-  t.is(await (await idle.request({ path: '/fast', method: 'GET' })).body.text(), 'done /fast');
-  const inFlight = busy.request({ path: '/slow', method: 'GET' });
-  await started;
+  const { inFlight } = await idleAndBusy(t, port, started);
   t.deepEqual([...pending.values()].sort(), [0, 1], 'one idle socket, one with a request in flight');
 
   // stop(): close the listener, end the idle sockets now, the busy ones after their response.
@@ -108,12 +110,7 @@ onBothServers("http-terminator's way: socket._httpMessage marks a busy socket, s
     socket.once('close', () => sockets.delete(socket));
   });
   const port = await listen(t, server);
-  const idle = new Client(`http://127.0.0.1:${port}`);
-  const busy = new Client(`http://127.0.0.1:${port}`);
-  t.teardown(() => Promise.all([idle.destroy(), busy.destroy()]).then(() => undefined));
-  t.is(await (await idle.request({ path: '/fast', method: 'GET' })).body.text(), 'done /fast');
-  const inFlight = busy.request({ path: '/slow', method: 'GET' });
-  await started;
+  const { inFlight } = await idleAndBusy(t, port, started);
 
   // terminate(), as http-terminator does it.
   server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => {

@@ -17,7 +17,7 @@ import type { ExecutionContext } from 'ava';
 import { Client, request } from 'undici';
 import { exchange } from '../../helpers/raw-client.js';
 import { header, parseResponses, type RawResponse } from '../../helpers/response-reader.js';
-import { onBothServers, once, type Side } from './both-servers.js';
+import { heldRequest, onBothServers, once, type Side } from './both-servers.js';
 
 /** A Fastify app on the side's server; closed when the test ends. */
 const fastifyOn = (t: ExecutionContext, side: Side, options: { logger?: boolean } = {}): FastifyInstance => {
@@ -183,12 +183,9 @@ onBothServers('fastify.close(): an idle keep-alive connection does not hold it u
 
 onBothServers('fastify.close(): a request in flight finishes first, then close() resolves', async (t, s) => {
   const app = fastifyOn(t, s);
-  let release!: () => void;
-  let markStarted!: () => void;
-  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  const { started, release, hold } = heldRequest();
   app.get('/slow', async () => {
-    markStarted();
-    await new Promise<void>((resolve) => (release = resolve));
+    await hold();
     return 'slow';
   });
   const url = await listenLocal(app);
@@ -215,12 +212,9 @@ onBothServers(
   'fastify.close(): the next request on a kept connection reaches Fastify, which answers 503 with Connection: close',
   async (t, s) => {
     const app = fastifyOn(t, s);
-    let release!: () => void;
-    let markStarted!: () => void;
-    const started = new Promise<void>((resolve) => (markStarted = resolve));
+    const { started, release, hold } = heldRequest();
     app.get('/slow', async () => {
-      markStarted();
-      await new Promise<void>((resolve) => (release = resolve));
+      await hold();
       return 'slow';
     });
     app.get('/fast', async () => 'fast');
