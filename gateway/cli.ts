@@ -15,7 +15,7 @@ import { ConfigError, firstLine, loadConfigFile, mergeConfig, validateConfig, ty
 import { launch } from './launch.js';
 import { installSignals } from './signals.js';
 import { onRetire, reportToPrimary, runPrimary } from './workers.js';
-import { consoleLogger } from './log.js';
+import { consoleLogger, setConsoleLogFormat } from './log.js';
 import { setStrayErrorFallback } from './request-scope.js';
 import type { Server } from './server.js';
 import { Target, type MountSpec } from './target.js';
@@ -102,6 +102,7 @@ const serveOne = async (config: PorticoConfig, argv: readonly string[]): Promise
 const main = async (): Promise<number | null> => {
   const config = await readConfig(process.argv.slice(2));
   if (config === 'done') return 0;
+  setConsoleLogFormat(config.errorLogFormat ?? 'text');
   const workers = config.workers ?? 1;
   if (workers > 1 && cluster.isPrimary) {
     return runPrimary({

@@ -24,7 +24,7 @@ import { SERVE_KEYS, mountDefaults } from './options-schema.js';
 import { StatusCounters, statusApp, type StatusSources } from './status.js';
 import { WorkerShare } from './cluster-share.js';
 import { Metrics, metricsApp, type MetricsSources } from './metrics.js';
-import { consoleLogger } from './log.js';
+import { consoleLogger, setConsoleLogFormat } from './log.js';
 import { reloader } from './reload.js';
 import { Target, type MountSpec } from './target.js';
 import type { App, AppStats, AppWithStats } from '../adapters/env.js';
@@ -241,6 +241,7 @@ export const launch = async (config: PorticoConfig, reread: () => Promise<Portic
     shared.accessLog = prepared.accessLog;
     prepared.publish();
     logger = next.logger ?? consoleLogger;
+    setConsoleLogFormat(next.errorLogFormat ?? 'text');
     // Requests of the old generation use its apps and log to its file until they
     // finish, which the drain deadline bounds; then those are closed.
     const closeOld = closeApps;

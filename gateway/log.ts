@@ -4,6 +4,6 @@
 
 import { consoleLoggerFor, type Logger } from '../adapters/log.js';
 
-export { silentLogger, type Logger } from '../adapters/log.js';
+export { silentLogger, setConsoleLogFormat, type ErrorLogFormat, type Logger } from '../adapters/log.js';
 
 export const consoleLogger: Logger = consoleLoggerFor('error');

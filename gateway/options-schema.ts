@@ -40,7 +40,7 @@ import type { CompressionOptions } from './compression.js';
 import { ConfigError } from './config-error.js';
 import type { ErrorPages } from './error-pages.js';
 import type { TlsOptions } from './listener.js';
-import type { Logger } from './log.js';
+import type { ErrorLogFormat, Logger } from './log.js';
 import type { ProxyProtocolOptions } from './proxy-protocol.js';
 import type { MountOptions, MountTable } from './router.js';
 import type { ServeOptions } from './server.js';
@@ -215,6 +215,11 @@ export const OPTIONS = {
     check: logFormat,
     help: "access log format: combined, json, or an nginx log_format TEMPLATE such as '$remote_addr \"$request\" $status $request_time' (unknown variables refused)",
     scope: 'cli', flag: 'log-format', arg: 'combined|json|TEMPLATE', default: 'combined',
+  }),
+  errorLogFormat: option({
+    check: oneOf<ErrorLogFormat>('text', 'json'),
+    help: 'error log format on stderr: text (a line of fields, then the stack) or json (one object per line)',
+    scope: 'cli', flag: 'error-log-format', arg: 'text|json', default: 'text',
   }),
   status: option({
     check: (v, label): string => (typeof v === 'string' && v.startsWith('/') && v.length > 1 ? v : fail(label, 'a path like /status', v)),

@@ -233,7 +233,7 @@ export class RequestHandler implements ConnectionHandler {
   /** An error that escaped the app's call, raised later in its async context. */
   strayFailed(err: unknown, kind: StrayKind, res: OutgoingResponse, mount: string, env: Env): void {
     if (res.ended || res.aborted) {
-      this.options.logger.error(`app failed after its response (${kind})`, { mount, method: env.method, path: env.scriptName + env.pathInfo, cause: err });
+      this.options.logger.error(`app failed after its response (${kind})`, { mount, method: env.method, target: env.target, path: env.scriptName + env.pathInfo, cause: err });
       return;
     }
     this.appFailed(err, res, mount, env, `app failed (${kind})`);
@@ -241,7 +241,7 @@ export class RequestHandler implements ConnectionHandler {
 
   private appFailed(err: unknown, res: OutgoingResponse, mount: string, env: Env, message = 'app failed'): void {
     if (res.aborted) return; // the client left; nothing to tell it
-    this.options.logger.error(message, { mount, method: env.method, path: env.scriptName + env.pathInfo, cause: err });
+    this.options.logger.error(message, { mount, method: env.method, target: env.target, path: env.scriptName + env.pathInfo, cause: err });
     if (res.headersSent) {
       res.abort(err instanceof Error ? err : new Error(String(err)));
       return;
