@@ -121,7 +121,9 @@ main().then(
     if (status !== null) process.exit(status);
   },
   async (e: unknown) => {
-    const message = e instanceof ConfigError ? e.message : firstLine(e);
+    // A syntax error's excerpt (the line and a caret) goes under its one line.
+    const excerpt = e instanceof ConfigError && e.excerpt !== undefined ? '\n' + e.excerpt.replace(/^/gm, '    ') : '';
+    const message = (e instanceof ConfigError ? e.message : firstLine(e)) + excerpt;
     if (cluster.isWorker) {
       await reportToPrimary({ portico: 'fatal', message });
     } else err(`portico: ${message}`);

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './config-error.js';
 import { moduleUrl } from './module-url.js';
+import { describeJsonError, describeLoadFailure } from './module-error.js';
 import { didYouMean } from './did-you-mean.js';
 import { describe, plainObject, type CheckContext } from './option-checks.js';
 import { OPTIONS, type OptionKey, type OptionSpec, type PorticoConfig } from './options-schema.js';
@@ -60,17 +61,20 @@ export const loadConfigFile = async (file: string): Promise<PorticoConfig> => {
   const label: Labeler = (key) => `${name}: "${key}"`;
   let raw: unknown;
   if (p.endsWith('.json')) {
+    const text = fs.readFileSync(p, 'utf8');
     try {
-      raw = JSON.parse(fs.readFileSync(p, 'utf8'));
+      raw = JSON.parse(text);
     } catch (err) {
-      throw new ConfigError(`${name}: not valid JSON (${(err as Error).message.split('\n')[0]})`);
+      const failure = describeJsonError(text, err);
+      throw new ConfigError(`${name}${failure.at === null ? '' : `:${failure.at}`}: not valid JSON (${failure.reason})`, { excerpt: failure.excerpt });
     }
   } else {
     try {
       const mod = (await import(moduleUrl(p))) as { default?: unknown };
       raw = mod.default;
     } catch (err) {
-      throw new ConfigError(`${name}: cannot load (${firstLine(err)})`);
+      const failure = describeLoadFailure(p, err);
+      throw new ConfigError(`${name}: cannot load: ${failure.message}`, { excerpt: failure.excerpt });
     }
     if (raw === undefined) throw new ConfigError(`${name}: has no default export (export default { port: 8080, ... })`);
   }
@@ -78,7 +82,7 @@ export const loadConfigFile = async (file: string): Promise<PorticoConfig> => {
   return validateConfig(raw, label, path.dirname(p));
 };
 
-export const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+export { firstLine } from './config-error.js';
 
 /** Flags over file: mount tables are merged (a flag's mount replaces the file's at the same prefix). */
 export const mergeConfig = (file: PorticoConfig, flags: PorticoConfig): PorticoConfig => {

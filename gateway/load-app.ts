@@ -16,12 +16,12 @@
 import fs from 'node:fs';
 import type { App } from '../adapters/env.js';
 import type { MountOptions, MountTable } from './router.js';
-import { ConfigError } from './config-error.js';
+import { ConfigError, firstLine } from './config-error.js';
 import { moduleUrl } from './module-url.js';
+import { describeLoadFailure } from './module-error.js';
 import { Target, type AppKind, type MountSpec, type TargetType } from './target.js';
 import { TARGET_MOUNT_KEYS, mountOption } from './options-schema.js';
 
-const firstLine = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
 
 type Exported = ((...args: never[]) => unknown) & Record<string, unknown>;
 
@@ -77,7 +77,8 @@ export const loadModuleApp = async (file: string, forced: AppKind | undefined, w
   try {
     mod = (await import(moduleUrl(file))) as Record<string, unknown>;
   } catch (err) {
-    throw new ConfigError(`${where}: cannot load ${file}: ${firstLine(err)}`);
+    const failure = describeLoadFailure(file, err);
+    throw new ConfigError(`${where}: cannot load ${file}: ${failure.message}`, { excerpt: failure.excerpt });
   }
   // A module may export fetch() itself instead of a default (`export function fetch`).
   const exported = mod['default'] ?? (typeof mod['fetch'] === 'function' ? mod : undefined);

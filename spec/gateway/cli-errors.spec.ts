@@ -50,12 +50,13 @@ test('--tls-cert without --tls-key', failsWith, ['--tls-cert', `${FIX}/native.mj
 test('nothing to serve', failsWith, [], /nothing to serve/);
 test('a module that is not an app', failsWith, [`${FIX}/not-an-app.mjs`], /mount \/: the default export of .*not-an-app\.mjs is not an app/);
 test('a module without a default export', failsWith, [`${FIX}/no-default.mjs`], /has no default export/);
-test('a module that throws while loading', failsWith, [`${FIX}/throws.mjs`], /cannot load .*throws\.mjs: this module fails to load$/);
+test('a module that throws while loading', failsWith, [`${FIX}/throws.mjs`], /cannot load .*throws\.mjs: this module fails to load \(at .*throws\.mjs:1:7\)$/);
 test('a bad porticoKind marker', failsWith, async () => [write('bad-marker.mjs', "export const porticoKind = 'wsgi'; export default () => {};")], /porticoKind must be "node", "fetch" or "native", got "wsgi"/);
 test('--access-log in a missing directory', failsWith, ['--access-log', '/no/such/dir/access.log', `${FIX}/native.mjs`], /--access-log: cannot open \/no\/such\/dir\/access\.log: ENOENT/);
 
 test('--config missing file', failsWith, ['--config', './no-such-config.json'], /--config: no such file: .*no-such-config\.json/);
-test('--config invalid JSON', failsWith, async () => ['--config', write('broken.json', '{ "port": 80,, }')], /broken\.json: not valid JSON/);
+// An invalid JSON file also shows its line and a caret: spec/gateway/module-error.spec.ts.
+test('--config empty JSON', failsWith, async () => ['--config', write('empty.json', '')], /empty\.json: not valid JSON \(Unexpected end of JSON input\)$/);
 test('--config not an object', failsWith, async () => ['--config', write('array.json', '[1, 2]')], /array\.json: must hold an object, got an array/);
 // Issue 13 (6): a mistyped key or flag gets "did you mean"; one far from every known key gets the list.
 test('--config unknown key', failsWith, async () => ['--config', write('unknown.json', '{ "prot": 8080 }')], /unknown\.json: "prot": unknown option, did you mean "port"\?$/);
@@ -71,7 +72,7 @@ test('--config wrong nested type', failsWith, async () => ['--config', write('ti
 test('--config mount with an unknown option', failsWith, async () => ['--config', write('mountopt.json', `{ "mounts": { "/a": { "app": "${FIX}/native.mjs", "method": ["GET"] } } }`)], /"mounts"\["\/a"\]: unknown key "method"/);
 test('--config mount target missing', failsWith, async () => ['--config', write('target.json', '{ "mounts": { "/a": "./missing.mjs" } }')], /"mounts"\["\/a"\]: no such file: .*missing\.mjs/);
 test('--config module without default export', failsWith, ['--config', `${FIX}/no-default.mjs`], /no-default\.mjs: has no default export/);
-test('--config module that throws', failsWith, ['--config', `${FIX}/throws.mjs`], /throws\.mjs: cannot load \(this module fails to load\)/);
+test('--config module that throws', failsWith, ['--config', `${FIX}/throws.mjs`], /throws\.mjs: cannot load: this module fails to load \(at .*throws\.mjs:1:7\)$/);
 
 test('port already in use', failsWith, async (t) => {
   const blocker = net.createServer();

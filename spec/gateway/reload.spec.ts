@@ -207,7 +207,7 @@ test.serial('SIGHUP with a config that does not load: refused with one line, the
   };
   const result = await load(cli.url, 1500, 6, [
     refuse(() => s.configure({ mounts: { '/': './missing.mjs' } }), /reload refused; the running config keeps serving cause=".*missing\.mjs/),
-    refuse(() => (s.configure({}), fs.writeFileSync(path.join(s.dir, 'message.mjs'), 'export const message = ;\n')), /reload refused.*cause="mount \/: cannot load .*app\.mjs: Unexpected token/),
+    refuse(() => (s.configure({}), fs.writeFileSync(path.join(s.dir, 'message.mjs'), 'export const message = ;\n')), /reload refused.*cause="mount \/: cannot load .*app\.mjs: .*message\.mjs:1:\d+: SyntaxError: Unexpected token/),
     refuse(() => (s.say('B'), s.configure({ proxyProtocol: true })), /reload refused.*--proxy-protocol cannot change on reload/),
   ]);
   report(t, 'single process, 3 refused reloads', result);
