@@ -163,7 +163,7 @@ test.serial("DokuWiki's page pulls in CSS and JS from PHP and images from portic
   const cli = await serveWiki(t, wiki);
   const { page, responses, errors } = await openPage(t, cli.url);
   await page.goto(cli.url + '/doku.php?id=start');
-  await page.waitForLoadState('networkidle');
+  await page.waitForLoadState('load');
   const seen = (pattern: RegExp): Response | undefined => responses.find((r) => pattern.test(new URL(r.url()).pathname));
   const css = seen(/^\/lib\/exe\/css\.php$/);
   const js = seen(/^\/lib\/exe\/js\.php$/);
