@@ -1,4 +1,5 @@
-// "Did you mean …?" for unknown flags, config keys, target kinds and values.
+// "Did you mean …?" for unknown flags, config keys, target kinds, values and
+// adapter options (it lives with the adapters, which cannot import the gateway).
 // The candidate closest to what was typed wins, by optimal string alignment
 // distance (Levenshtein plus the swap of two neighbours, so "prot" is one edit
 // from "port"), compared without case. A candidate is offered only when it is

@@ -10,7 +10,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from './config-error.js';
 import type { Labeler } from './config.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../adapters/did-you-mean.js';
 import { OPTIONS, type OptionKey, type OptionSpec } from './options-schema.js';
 
 /** Flags that steer the command itself rather than set an option. */

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { ConfigError } from './config-error.js';
 import { moduleUrl } from './module-url.js';
 import { describeJsonError, describeLoadFailure } from './module-error.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../adapters/did-you-mean.js';
 import { describe, plainObject, type CheckContext } from './option-checks.js';
 import { OPTIONS, type OptionKey, type OptionSpec, type PorticoConfig } from './options-schema.js';
 

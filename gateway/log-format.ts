@@ -9,7 +9,7 @@
 
 import type { AccessLogEntry } from './access-log.js';
 import { ConfigError } from './config-error.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../adapters/did-you-mean.js';
 
 type Reader = (e: AccessLogEntry) => string | number | undefined;
 

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from './config-error.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../adapters/did-you-mean.js';
 import { toPath } from '../adapters/file-path.js';
 
 export interface CheckContext {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { App } from '../adapters/env.js';
 import type { MountOptions } from './router.js';
 import { ConfigError } from './config-error.js';
-import { didYouMean } from './did-you-mean.js';
+import { didYouMean } from '../adapters/did-you-mean.js';
 import { parseAddress } from '../adapters/fastcgi/address.js';
 
 export type AppKind = 'node' | 'fetch' | 'native';

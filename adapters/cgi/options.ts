@@ -8,6 +8,7 @@
 import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { toOptionalPath, toPath, type PathLike } from '../file-path.js';
+import { optionKeys, refuseUnknownOptions } from '../known-options.js';
 import { consoleLogger, type CgiLogger } from './stderr-log.js';
 
 export interface CgiOptions {
@@ -79,7 +80,10 @@ const positive = (name: string, value: number | undefined, fallback: number): nu
   return value;
 };
 
+const KNOWN = optionKeys({ script: 1, root: 1, documentRoot: 1, env: 1, passEnv: 1, passAuthorization: 1, timeoutMs: 1, killGraceMs: 1, maxConcurrent: 1, maxQueued: 1, queueTimeoutMs: 1, retryAfterSeconds: 1, spoolUnknownLength: 1, maxSpoolBytes: 1, spoolMemoryBytes: 1, tmpDir: 1, maxHeaderBytes: 1, logger: 1 } satisfies Record<keyof CgiOptions, 1>);
+
 export const resolveOptions = (options: CgiOptions): ResolvedOptions => {
+  refuseUnknownOptions('cgiApp', options, KNOWN);
   if ((options.script === undefined) === (options.root === undefined)) {
     throw new TypeError('cgiApp: give exactly one of `script` (one program) or `root` (a folder of programs)');
   }

@@ -8,6 +8,7 @@
 
 import { tmpdir } from 'node:os';
 import { toOptionalPath, type PathLike } from '../file-path.js';
+import { optionKeys, refuseUnknownOptions } from '../known-options.js';
 import { consoleLoggerFor, type Logger } from '../log.js';
 import { parseAddress, type FastCgiAddress } from './address.js';
 
@@ -86,8 +87,11 @@ const nonNegative = (name: string, value: number | undefined, fallback: number):
   return value;
 };
 
+const KNOWN = optionKeys({ address: 1, root: 1, index: 1, frontController: 1, extensions: 1, staticFiles: 1, params: 1, passAuthorization: 1, connectTimeoutMs: 1, readTimeoutMs: 1, maxConnections: 1, maxQueued: 1, queueTimeoutMs: 1, idleTimeoutMs: 1, abortGraceMs: 1, maxSpoolBytes: 1, spoolMemoryBytes: 1, tmpDir: 1, maxHeaderBytes: 1, logger: 1 } satisfies Record<keyof FastCgiOptions, 1>);
+
 export const resolveOptions = (options: FastCgiOptions): ResolvedFastCgiOptions => {
   if (options === null || typeof options !== 'object') throw new TypeError('fastcgiApp: options must be an object with `address` and `root`');
+  refuseUnknownOptions('fastcgiApp', options, KNOWN);
   const root = toOptionalPath(options.root, 'fastcgiApp: `root`', 'the document root folder') ?? null;
   const index = options.index ?? 'index.php';
   if (typeof index !== 'string' || index === '' || index.includes('/') || index.startsWith('.')) {

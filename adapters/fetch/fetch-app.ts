@@ -14,6 +14,7 @@
 // asking for a protocol upgrade take their own path (upgrade-exchange.ts).
 
 import type { Env, Responder } from '../env.js';
+import { optionKeys, refuseUnknownOptions } from '../known-options.js';
 import { buildRequest } from './build-request.js';
 import { badUrl, isResponse, notAResponse } from './handler-answer.js';
 import { fetchInfo } from './info.js';
@@ -55,11 +56,14 @@ export interface FetchAppOptions {
 const isThenable = (x: unknown): x is PromiseLike<unknown> =>
   x !== null && typeof x === 'object' && typeof (x as PromiseLike<unknown>).then === 'function';
 
+const KNOWN = optionKeys({ stripPrefix: 1, lightResponse: 1, lazyRequest: 1, websocket: 1 } satisfies Record<keyof FetchAppOptions, 1>);
+
 /** Hosts a Fetch handler, or an object with fetch() (a Hono app), as a Portico app. */
 export function fetchApp(handler: FetchHandler, options?: FetchAppOptions): FetchMountedApp;
 export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options?: FetchAppOptions): FetchMountedApp;
 export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options: FetchAppOptions = {}): FetchMountedApp {
   const handler = toFetchHandler(handlerOrModule);
+  refuseUnknownOptions('fetchApp', options, KNOWN);
   const stripPrefix = options.stripPrefix !== false;
   const lazy = options.lazyRequest !== false;
   if (options.lightResponse === true) installLightResponse();

@@ -9,6 +9,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ACCEPTS_UNDECODED_PATHS, type App, type Env, type Responder } from '../env.js';
+import { optionKeys, refuseUnknownOptions } from '../known-options.js';
 import { connectionSocket } from './connection-socket.js';
 import { Exchange, GATEWAY_POLICY, type HeadPolicy } from './exchange.js';
 import { createRequest, endRequest, type NodeRequest } from './request.js';
@@ -60,7 +61,10 @@ export const handleNodeRequest = (handler: NodeHandler, env: Env, responder: Res
   return runHandler(handler, env, req, res);
 };
 
+const KNOWN = optionKeys({ onUpgrade: 1 } satisfies Record<keyof NodeAppOptions, 1>);
+
 export const nodeApp = (handler: NodeHandler, options: NodeAppOptions = {}): App => {
+  refuseUnknownOptions('nodeApp', options, KNOWN);
   if (typeof handler !== 'function') throw new TypeError('nodeApp(handler): handler must be a function (req, res)');
   const onUpgrade = options.onUpgrade;
   if (onUpgrade === undefined) return judgesOwnPaths((env, res) => handleNodeRequest(handler, env, res));

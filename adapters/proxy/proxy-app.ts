@@ -13,6 +13,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { ConnectionOptions as TlsConnectOptions } from 'node:tls';
 import type { App, Env, Responder } from '../env.js';
+import { optionKeys, refuseUnknownOptions } from '../known-options.js';
 import { requestFields, responseFields, type ForwardOptions } from './headers.js';
 import { tunnelUpgrade } from './upgrade.js';
 import { consoleLogger, sendProxyError, type ProxyLogger } from './proxy-error.js';
@@ -55,7 +56,10 @@ export interface ResolvedProxy {
   logger: ProxyLogger;
 }
 
+const KNOWN = optionKeys({ upstream: 1, timeoutMs: 1, headersTimeoutMs: 1, connectTimeoutMs: 1, preserveHost: 1, connections: 1, tls: 1, via: 1, logger: 1, dispatcher: 1 } satisfies Record<keyof ProxyOptions, 1>);
+
 export const proxyApp = (options: ProxyOptions): ProxyApp => {
+  refuseUnknownOptions('proxyApp', options, KNOWN);
   const url = new URL(options.upstream);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`proxyApp: upstream must be an http: or https: URL, not ${options.upstream}`);
   const timeout = options.timeoutMs ?? 60_000;

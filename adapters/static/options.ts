@@ -6,6 +6,7 @@
 
 import fs from 'node:fs';
 import { relativeHint, toPath } from '../file-path.js';
+import { optionKeys, unknownOption } from '../known-options.js';
 import { PorticoError, isFieldValue } from '../../core/index.js';
 import { MimeTable, normalizeExtension } from './mime-types.js';
 
@@ -58,7 +59,7 @@ export interface StaticConfig {
   etag: boolean;
 }
 
-const KNOWN = new Set(['root', 'index', 'mimeTypes', 'cacheControl', 'precompressed', 'listDirectories', 'spa', 'dotfiles', 'etag']);
+const KNOWN = optionKeys({ root: 1, index: 1, mimeTypes: 1, cacheControl: 1, precompressed: 1, listDirectories: 1, spa: 1, dotfiles: 1, etag: 1 } satisfies Record<keyof StaticOptions, 1>);
 
 const fail = (message: string): never => {
   throw new StaticOptionsError('ERR_STATIC_OPTIONS', `staticApp: ${message}`);
@@ -73,7 +74,8 @@ const optionalBoolean = (options: StaticOptions, key: 'precompressed' | 'listDir
 
 export const resolveOptions = (options: StaticOptions): StaticConfig => {
   if (options === null || typeof options !== 'object') fail('options must be an object with a "root"');
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) fail(`unknown option "${key}"`);
+  const unknown = unknownOption(options, KNOWN);
+  if (unknown !== null) fail(unknown);
   const root = resolveRoot(options.root);
   return {
     root,

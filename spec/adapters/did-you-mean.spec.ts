@@ -1,6 +1,6 @@
 // The suggestion rule behind every "did you mean" (gateway/did-you-mean.ts).
 import test from 'ava';
-import { closest, didYouMean, editDistance } from '../../gateway/did-you-mean.js';
+import { closest, didYouMean, editDistance } from '../../adapters/did-you-mean.js';
 
 test('editDistance counts insertions, deletions, substitutions and adjacent swaps', (t) => {
   t.is(editDistance('', ''), 0);
