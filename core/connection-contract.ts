@@ -22,8 +22,10 @@ export interface ConnectionCommands {
   readonly unsentBytes: number;
   /** Starts or stops reading (backpressure). */
   setReading(on: boolean): void;
-  /** Sends what was queued, then the FIN. */
+  /** Sends what was queued, then the FIN; the transport closes when the peer closes its side (a lingering close). */
   end(): void;
+  /** Sends what was queued and the FIN, then closes the transport once the FIN is written, without waiting for the peer (no lingering close). */
+  close(): void;
   /** Closes at once, after handing over what was queued. */
   abort(): void;
   /** Gives the transport up, untouched, to a new owner. */

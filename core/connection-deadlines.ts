@@ -9,13 +9,22 @@
 //   body        bodyMs without a byte of a body the app waits for; requestMs
 //               (when set) since the head began, however steadily it trickles
 //   draining    bodyMs without a byte of the rest being discarded
-//   must-close  sendMs after our FIN for a client that neither reads nor closes
+//   must-close  sendMs after our FIN for a client that neither reads nor closes;
+//               once shutdown() began, SHUTDOWN_LINGER_MS after all was handed to the OS
 //   any state   sendMs without progress writing to a client that does not read
 
 import type { ConnectionState } from './connection-state.js';
 import type { Timeouts } from './limits.js';
 
 export type Deadline = 'send' | 'keep-alive' | 'headers' | 'body' | 'request' | 'drain' | 'close';
+
+/**
+ * How long a lingering close lasts during shutdown() once the last response was
+ * handed to the OS, instead of sendMs: long enough for a client to read it and
+ * see the FIN, short enough that a client keeping its side open does not hold
+ * the server's close (Apache's event MPM lingers 2 s, SECONDS_TO_LINGER).
+ */
+export const SHUTDOWN_LINGER_MS = 2000;
 
 export class ConnectionDeadlines {
   /** When the connection last became idle. */
@@ -26,6 +35,10 @@ export class ConnectionDeadlines {
   lastBodyAt = 0;
   /** When the machine decided to close (our FIN). */
   closingSince = 0;
+  /** When the lingering close began, or its bytes were last seen unsent. */
+  lingerSince = 0;
+  /** shutdown() began: the lingering close lasts SHUTDOWN_LINGER_MS from lingerSince. */
+  shuttingDown = false;
   /** When a write was last refused (the client stopped reading), 0 while writes go through. */
   writeStalledSince = 0;
 
@@ -51,6 +64,7 @@ export class ConnectionDeadlines {
       case 'draining':
         return now - this.lastBodyAt > t.bodyMs ? 'drain' : null;
       case 'must-close':
+        if (this.shuttingDown && now - this.lingerSince > SHUTDOWN_LINGER_MS) return 'close';
         return now - this.closingSince > t.sendMs ? 'close' : null;
       default:
         return null;

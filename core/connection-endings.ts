@@ -66,6 +66,7 @@ export abstract class ConnectionEndings<C> implements ResponseChannel {
   /** Graceful shutdown: serve what is in flight, read no new request, close when idle. */
   shutdown(): void {
     this.last = true;
+    this.clock.shuttingDown = true;
     if (this.stateName === 'idle' || this.stateName === 'head') this.mustClose();
   }
 
@@ -158,14 +159,26 @@ export abstract class ConnectionEndings<C> implements ResponseChannel {
 
   // ---- the end of the connection ----
 
-  /** No further request: the driver ends the connection after what was written. */
+  /**
+   * No further request: the driver ends the connection after what was written.
+   * RFC 9112 §9.6: after a response, the FIN is sent and what the client still
+   * sends is read and dropped until it closes too (a lingering close), lest a
+   * reset discard the response before the client read it. An idle connection
+   * with nothing unsent has no response to protect: it closes once its FIN is
+   * written (as node:http closes idle connections), for a client may never close
+   * its side of an idle keep-alive connection (Chromium does not).
+   */
   protected mustClose(): void {
     const state = this.stateName;
     if (state === 'must-close' || state === 'closed' || state === 'switched') return;
     this.last = true;
     this.stateName = 'must-close';
     this.res = null;
-    this.clock.closingSince = this.now();
+    this.clock.closingSince = this.clock.lingerSince = this.now();
+    if (state === 'idle' && this.commands.unsentBytes === 0) {
+      this.commands.close();
+      return;
+    }
     if (!this.reading) {
       this.reading = true;
       this.commands.setReading(true); // so the peer's FIN is seen and the close follows
@@ -203,6 +216,8 @@ export abstract class ConnectionEndings<C> implements ResponseChannel {
 
   /** A tick of the shared sweep timer: the deadline that passed, if any, ends what it bounds. */
   sweep(now: number): void {
+    // The lingering close counts from when all was handed to the OS.
+    if (this.stateName === 'must-close' && this.commands.unsentBytes > 0) this.clock.lingerSince = now;
     switch (this.clock.expired(this.stateName, now, this.stateName === 'body' && this.body!.wantsMore)) {
       case null:
         return;
@@ -224,7 +239,8 @@ export abstract class ConnectionEndings<C> implements ResponseChannel {
         this.protocolError(new HttpError('ERR_BODY_TIMEOUT', 408, 'Request not received in time'));
         return;
       case 'close':
-        // A client that neither reads nor closes after our FIN is not kept forever.
+        // A client that neither reads nor closes after our FIN is not kept forever
+        // (during shutdown, not beyond the short linger).
         this.cut(new HttpError('ERR_SEND_TIMEOUT', 408, 'The client did not close the connection in time'));
         return;
     }

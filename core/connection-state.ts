@@ -17,7 +17,10 @@
 //     last request maxRequestsPerConnection allows; framing.ts decides), the
 //     keep-alive timeout, or the client's FIN (in responding: the exchange is
 //     aborted with ERR_CLIENT_GONE unless allowHalfOpen; in body: a 400). The
-//     driver sends the FIN; bytes that still arrive are dropped.
+//     driver sends the FIN; bytes that still arrive are dropped. After a response
+//     the close lingers until the client closes (RFC 9112 §9.6) or sendMs passes,
+//     SHUTDOWN_LINGER_MS once shutdown() began; an idle connection with nothing
+//     unsent closes as soon as its FIN is written.
 //   → closed (from any state): the transport closed (reset, after our FIN) or was
 //     cut (a response under way when the FIN came, a send timeout, an abort).
 //   → switched (from body or responding): the app took the transport over.

@@ -145,6 +145,14 @@ class SocketDriver implements ConnectionCommands {
     this.socket.end();
   }
 
+  close(): void {
+    const socket = this.socket;
+    // end() rather than destroy(): a TLS connection sends its close_notify first.
+    socket.end();
+    if (socket.writableFinished) socket.destroy();
+    else socket.once('finish', destroyAfterFin);
+  }
+
   abort(): void {
     // What was written goes out first (it may still be corked), so the client sees a
     // truncated message rather than nothing at all.
@@ -201,6 +209,10 @@ function onSocketDrain(this: OwnedSocket): void {
 }
 function onSocketClose(this: OwnedSocket): void {
   this[kDriver].machine.transportClosed();
+}
+
+function destroyAfterFin(this: Socket): void {
+  this.destroy();
 }
 
 function uncork(driver: SocketDriver): void {

@@ -2,7 +2,7 @@
 // which deadline has passed just after its limit and none just before it.
 
 import test from 'ava';
-import { ConnectionDeadlines, type Deadline } from '../../core/connection-deadlines.js';
+import { ConnectionDeadlines, SHUTDOWN_LINGER_MS, type Deadline } from '../../core/connection-deadlines.js';
 import type { ConnectionState } from '../../core/connection-state.js';
 import { DEFAULT_TIMEOUTS } from '../../core/index.js';
 
@@ -43,4 +43,19 @@ test('requestMs bounds a body that trickles in; a stalled write is the send dead
     w.writeStalledSince = 0;
     t.not(w.expired(state, 5_000 + T.sendMs + 1, false), 'send', `${state}, the write went through`);
   }
+});
+
+test('must-close once shutdown() began: SHUTDOWN_LINGER_MS from lingerSince, or sendMs from closingSince if that comes first', (t) => {
+  const d = new ConnectionDeadlines({ ...T, sendMs: 60_000 }, 0);
+  d.closingSince = d.lingerSince = 10_000;
+  t.is(d.expired('must-close', 10_000 + SHUTDOWN_LINGER_MS + 1, false), null, 'not shutting down: sendMs');
+  d.shuttingDown = true;
+  t.is(d.expired('must-close', 10_000 + SHUTDOWN_LINGER_MS, false), null);
+  t.is(d.expired('must-close', 10_000 + SHUTDOWN_LINGER_MS + 1, false), 'close');
+  d.lingerSince = 50_000; // the response's last bytes were still unsent then
+  t.is(d.expired('must-close', 50_000 + SHUTDOWN_LINGER_MS, false), null);
+  const s = new ConnectionDeadlines({ ...T, sendMs: 400 }, 0);
+  s.shuttingDown = true;
+  s.closingSince = s.lingerSince = 0;
+  t.is(s.expired('must-close', 401, false), 'close', 'a sendMs shorter than the linger still counts');
 });

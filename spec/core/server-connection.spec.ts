@@ -5,6 +5,7 @@
 
 import test from 'ava';
 import { HttpError } from '../../core/index.js';
+import { SHUTDOWN_LINGER_MS } from '../../core/connection-deadlines.js';
 import { FIXTURE_LIMITS, FOLLOW_UP, REQUESTS, type Outcome } from '../fixtures/requests.js';
 import { WAYS, answerAt, echoOnEnd, isHttpError, memoryConnection, type Exchange, type Way } from '../helpers/memory-connection.js';
 import { header } from '../helpers/response-reader.js';
@@ -36,13 +37,14 @@ each('idle → head on a partial head, → responding once it completes, → idl
   t.is(m.exchanges[0]!.closedWith, null);
 });
 
-each('idle → must-close after keepAliveMs; the FIN is sent, nothing written', (t) => {
+each('idle → must-close after keepAliveMs; the FIN is sent, nothing written, and no lingering close', (t) => {
   const m = memoryConnection({ timeouts: { keepAliveMs: 100 } });
   m.advance(50);
   t.is(m.machine.state, 'idle');
   m.advance(60);
   t.is(m.machine.state, 'must-close');
   t.true(m.driver.ended);
+  t.true(m.driver.closesAfterFin);
   t.is(m.driver.text, '');
 });
 
@@ -72,6 +74,7 @@ each('idle and head → must-close on the FIN, with no response', (t, way) => {
     m.machine.receiveEnd();
     t.is(m.machine.state, 'must-close');
     t.true(m.driver.ended);
+    t.is(m.driver.closesAfterFin, bytes === '', 'a partial head lingers (the client may still be sending)');
     t.is(m.driver.text, '');
   }
 });
@@ -82,6 +85,39 @@ each('idle → must-close on shutdown(); a partial head is dropped', (t, way) =>
   m.machine.shutdown();
   t.is(m.machine.state, 'must-close');
   t.is(m.driver.text, '');
+});
+
+each('idle with nothing unsent → must-close on shutdown(): the FIN, then the close without waiting for the client', (t, way) => {
+  const m = memoryConnection({ onRequest: answerAt() });
+  m.feed(GET, way);
+  t.is(m.machine.state, 'idle', 'a keep-alive connection after its exchange');
+  m.machine.shutdown();
+  t.is(m.machine.state, 'must-close');
+  t.true(m.driver.ended);
+  t.true(m.driver.closesAfterFin, 'no response to protect: no lingering close');
+  t.false(m.driver.aborted);
+  m.machine.transportClosed();
+  t.is(m.machine.state, 'closed');
+  t.is(m.exchanges[0]!.closedWith, null);
+  t.is(m.closedCalls, 1);
+});
+
+each('idle with a response still unsent → must-close on shutdown() lingers, SHUTDOWN_LINGER_MS once it is out', (t, way) => {
+  const m = memoryConnection({ onRequest: answerAt() });
+  m.feed(GET, way);
+  m.driver.unsentBytes = 100;
+  m.machine.shutdown();
+  t.is(m.machine.state, 'must-close');
+  t.true(m.driver.ended);
+  t.false(m.driver.closesAfterFin);
+  m.advance(SHUTDOWN_LINGER_MS * 2);
+  t.is(m.machine.state, 'must-close', 'the linger starts once the response is handed to the OS');
+  m.driver.unsentBytes = 0;
+  m.advance(SHUTDOWN_LINGER_MS - 100);
+  t.is(m.machine.state, 'must-close');
+  m.advance(200);
+  t.is(m.machine.state, 'closed');
+  t.true(m.driver.aborted);
 });
 
 // ---- body ----
@@ -359,6 +395,27 @@ each('any state → closed when the transport closes; a pending exchange fails w
   m.machine.transportClosed();
   t.is(m.closedCalls, 1, 'closed once');
   return failed.then((err) => t.true(isHttpError(err, 'ERR_CLIENT_GONE')));
+});
+
+each('must-close after the last response lingers until the client closes: sendMs, or SHUTDOWN_LINGER_MS once shutdown() began', (t, way) => {
+  for (const shut of ['during the exchange', 'while lingering', 'never'] as const) {
+    const m = memoryConnection({ timeouts: { sendMs: 60_000 } });
+    m.feed(shut === 'during the exchange' ? GET : 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', way);
+    if (shut === 'during the exchange') m.machine.shutdown();
+    answerAt()(m.exchanges[0]!);
+    t.is(m.machine.state, 'must-close', shut);
+    t.true(m.driver.ended);
+    t.false(m.driver.closesAfterFin, `${shut}: a lingering close (RFC 9112 §9.6)`);
+    m.feed(GET, way);
+    t.is(m.exchanges.length, 1, 'what the client still sends is dropped');
+    if (shut === 'while lingering') m.machine.shutdown();
+    m.advance(SHUTDOWN_LINGER_MS - 100);
+    t.is(m.machine.state, 'must-close', shut);
+    m.advance(200);
+    t.is(m.machine.state, shut === 'never' ? 'must-close' : 'closed', shut);
+    t.is(m.driver.aborted, shut !== 'never');
+    if (shut !== 'never') t.is(m.exchanges[0]!.closedWith, null, 'the response had completed');
+  }
 });
 
 each('must-close → closed when the transport closes, or cut after sendMs if the client never closes', (t, way) => {

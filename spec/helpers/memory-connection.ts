@@ -47,6 +47,12 @@ export class RecordingDriver implements ConnectionCommands {
   end(): void {
     this.ended = true;
   }
+  /** close(): the FIN, then the close without waiting for the client (no lingering close). */
+  closesAfterFin = false;
+  close(): void {
+    this.ended = true;
+    this.closesAfterFin = true;
+  }
   abort(): void {
     this.aborted = true;
   }
