@@ -105,6 +105,40 @@ test('close() waits for a busy request and closes idle keep-alive connections', 
   t.false(server.listening);
 });
 
+test('close() with clients that ignore the FIN: an idle connection closes at once, a busy one after its response and a short lingering close', async (t) => {
+  let release!: () => void;
+  let markStarted!: () => void;
+  const started = new Promise<void>((r) => (markStarted = r));
+  const server = createServer((req, res) => {
+    if (req.url === '/quick') return res.end('quick');
+    release = () => res.end('done');
+    markStarted();
+  });
+  server.listen(0, '127.0.0.1');
+  await listening(server);
+  const port = (server.address() as AddressInfo).port;
+  // allowHalfOpen: the client never ends its side, as a browser keeps an idle keep-alive connection.
+  const open = async (path: string) => {
+    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    s.on('error', () => {});
+    let text = '';
+    s.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    s.write(`GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    return { socket: s, text: () => text, fin: new Promise<number>((r) => s.once('end', () => r(Date.now()))) };
+  };
+  const idle = await open('/quick');
+  const busy = await open('/slow');
+  t.teardown(() => [idle, busy].forEach((c) => c.socket.destroy()));
+  await started;
+  const closed = new Promise<number>((r) => server.close(() => r(Date.now())));
+  await idle.fin;
+  release();
+  const finAt = await busy.fin;
+  t.regex(busy.text(), /\r\nconnection: close\r\n[\s\S]*done$/i);
+  const took = (await Promise.race([closed, new Promise<number>((r) => setTimeout(r, 10_000, Infinity))])) - finAt;
+  t.true(took < 4000, `close() called back ${took} ms after the last response's FIN`);
+});
+
 test('\'upgrade\' listeners receive WebSocket upgrades (ws), as on node:http', async (t) => {
   const wss = new WebSocketServer({ noServer: true });
   wss.on('connection', (ws) => ws.on('message', (m) => ws.send(`echo: ${m.toString()}`)));
