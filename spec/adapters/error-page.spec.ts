@@ -1,7 +1,7 @@
 // One error-page path (adapters/error-page.ts): every answer the server gives on
 // an app's behalf — the static adapter's 403/404/405/416, CGI's 404/502/504, the
 // proxy's 502/504, FastCGI's 502, the Fetch adapter's 400 and the gateway's own
-// 404 and 504 — is the server's error page. Each case is asked of real servers
+// 404, 405, 413 and 504 — is the server's error page. Each case is asked of real servers
 // over raw sockets: default HTML, default JSON (Accept: application/json), a page
 // overridden per status, one overridden by `default`, and the same adapter run on
 // an env made elsewhere (no 'portico.errorPage'), which falls back to the default.
@@ -52,6 +52,8 @@ const CASES: Case[] = [
   { name: 'fastcgi 502 (no header block)', target: '/fcgi/app.php', status: 502, code: 'ERR_FCGI_NO_HEADERS' },
   { name: 'fetch 400 (a URL that cannot be parsed)', target: '/fetch/x', fields: { host: 'a:99999' }, status: 400, code: 'ERR_BAD_URL' },
   { name: 'gateway 404 (nothing mounted)', target: '/nowhere', status: 404, gateway: true },
+  { name: 'gateway 405 (a mount for other methods)', target: '/get-only', method: 'DELETE', status: 405, keeps: { allow: 'GET, HEAD' }, gateway: true },
+  { name: "gateway 413 (a body over the mount's limit)", target: '/small', method: 'POST', fields: { 'content-length': '100' }, status: 413, code: 'ERR_BODY_TOO_LARGE', gateway: true },
   { name: 'gateway 504 (response timeout)', target: '/slow', status: 504, code: 'ERR_RESPONSE_TIMEOUT', gateway: true },
 ];
 
@@ -86,6 +88,8 @@ const mounts = (wrap: (app: App) => App): MountTable => {
     '/fcgi': wrap(fcgi),
     '/fetch': wrap(fetchApp(() => new Response('unreached'))),
     '/slow': { app: () => new Promise<void>(() => {}), responseTimeoutMs: 200 },
+    '/get-only': { app: () => ({ status: 200 }), methods: ['GET'] },
+    '/small': { app: () => ({ status: 200 }), maxBodyBytes: 10 },
   };
 };
 
