@@ -124,10 +124,15 @@ class SocketDriver implements ConnectionCommands {
 
   write(data: Chunk, latin1: boolean): boolean {
     const socket = this.socket;
-    if (!this.corked) {
-      this.corked = true;
+    // The socket's own count, not just this flag: apps given the socket (node's
+    // ServerResponse.end() uncorks it fully) may have flushed it meanwhile, and a head
+    // and body written uncorked would cost two system calls.
+    if (socket.writableCorked === 0) {
       socket.cork();
-      process.nextTick(uncork, this);
+      if (!this.corked) {
+        this.corked = true;
+        process.nextTick(uncork, this);
+      }
     }
     return typeof data === 'string' ? socket.write(data, latin1 ? 'latin1' : 'utf8') : socket.write(data);
   }
