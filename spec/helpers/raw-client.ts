@@ -2,9 +2,13 @@
 // bytes can be written at once, one byte per write, or at given split points;
 // the reply is collected until the server closes, or until `expectResponses`
 // complete responses have arrived and the connection stays open for `settleMs`.
+// A last response that says `Connection: close` announces the close (RFC 9112
+// §9.6), so then the exchange waits for the close itself (up to `timeoutMs`)
+// rather than for a quiet `settleMs`: on a loaded machine the FIN can be read
+// after a short window has passed, and a test would see an open connection.
 
 import net from 'node:net';
-import { type RawResponse, parseResponses } from './response-reader.js';
+import { type RawResponse, header, parseResponses } from './response-reader.js';
 
 export type Split = 'whole' | 'bytes' | readonly number[];
 
@@ -29,6 +33,8 @@ export interface ExchangeResult {
   /** Bytes after the last complete response. */
   rest: Buffer;
 }
+
+const announcesClose = (res: RawResponse): boolean => /(^|,)\s*close\s*(,|$)/i.test(header(res, 'connection') ?? '');
 
 const writeAll = async (socket: net.Socket, data: Buffer, split: Split): Promise<void> => {
   const pieces: Buffer[] = [];
@@ -57,7 +63,11 @@ export const exchange = (port: number, request: Buffer | string, options: Exchan
     const chunks: Buffer[] = [];
     let closed = false;
     let settleTimer: NodeJS.Timeout | undefined;
+    let settleTurn: NodeJS.Immediate | undefined;
+    let done = false;
     const finish = () => {
+      if (done) return;
+      done = true;
       clearTimeout(overall);
       clearTimeout(settleTimer);
       const bytes = Buffer.concat(chunks);
@@ -70,10 +80,20 @@ export const exchange = (port: number, request: Buffer | string, options: Exchan
       socket.destroy();
     };
     const overall = setTimeout(finish, timeoutMs);
+    // The window ends one loop turn after its timer: libuv runs timers before it
+    // polls sockets, so after a stall of the process the timer would fire ahead of
+    // bytes or a FIN that had already arrived.
+    const settled = () => {
+      settleTurn = setImmediate(finish);
+    };
     const check = () => {
       clearTimeout(settleTimer);
+      clearImmediate(settleTurn);
       const { responses } = parseResponses(Buffer.concat(chunks), false, options.headRequests);
-      if (responses.filter((r) => r.status >= 200).length >= expectResponses) settleTimer = setTimeout(finish, settleMs);
+      const finals = responses.filter((r) => r.status >= 200);
+      if (finals.length < expectResponses) return;
+      if (announcesClose(finals.at(-1)!)) return; // 'end' finishes
+      settleTimer = setTimeout(settled, settleMs);
     };
     socket.on('data', (chunk) => {
       chunks.push(chunk);
