@@ -6,6 +6,10 @@
 // an idle connection (most recently used first, so the others can time out),
 // else opens one under the cap, else waits in FIFO order, bounded in number and
 // time (503 past either). Idle connections close after `idleTimeoutMs`.
+// close() stops keeping connections, for a server that drains or a worker that
+// retires: it holds php-fpm children that a successor needs. Idle connections
+// close at once and busy ones after their request; requests still coming or
+// waiting are served, and no connection is kept after them.
 
 import net from 'node:net';
 import type { FastCgiAddress } from './address.js';
@@ -21,7 +25,8 @@ export interface PoolLimits {
 }
 
 interface Waiter {
-  grant: (connection: FastCgiConnection | null, err?: Error) => void;
+  /** A connection to use, or null: a slot came free, open one. */
+  grant: (connection: FastCgiConnection | null) => void;
 }
 
 export class ConnectionPool {
@@ -63,22 +68,22 @@ export class ConnectionPool {
   /** Gives a connection back after a request: to a waiter, to the idle list, or closed. */
   release(connection: FastCgiConnection, reusable: boolean): void {
     connection.finish();
-    if (!reusable || !connection.reusable || this.closed) {
+    if (!reusable || !connection.reusable) {
       connection.destroy();
       return;
     }
     const waiter = this.waiters.shift();
     if (waiter !== undefined) return waiter.grant(connection);
+    if (this.closed) return connection.destroy();
     connection.idleTimer = setTimeout(() => connection.destroy(), this.limits.idleTimeoutMs);
     connection.idleTimer.unref();
     this.idle.push(connection);
   }
 
-  /** Closes the idle connections; busy ones close when their request is done. */
+  /** Keeps no connection from now on: idle ones close now, busy ones when their request (or a waiting one) is done. */
   close(): void {
     this.closed = true;
     for (const c of this.idle.splice(0)) c.destroy();
-    for (const w of this.waiters.splice(0)) w.grant(null, new FastCgiError('ERR_FCGI_BUSY', 'The FastCGI pool is closed'));
   }
 
   private open(): Promise<FastCgiConnection> {
@@ -121,11 +126,10 @@ export class ConnectionPool {
         reject(new FastCgiError('ERR_FCGI_BUSY', `No FastCGI connection to ${this.address.label} came free within ${this.limits.queueTimeoutMs} ms`));
       };
       const waiter: Waiter = {
-        grant: (connection, err) => {
+        grant: (connection) => {
           clearTimeout(timer);
           signal.removeEventListener('abort', leave);
           if (connection !== null) resolve(connection);
-          else if (err !== undefined) reject(err);
           else this.open().then(resolve, reject);
         },
       };
@@ -144,7 +148,7 @@ export class ConnectionPool {
 
   private gone(): void {
     this.count--;
-    const waiter = this.closed ? undefined : this.waiters.shift();
+    const waiter = this.waiters.shift();
     // The freed slot goes to the waiter, whose open() counts it again.
     if (waiter !== undefined) waiter.grant(null);
   }

@@ -69,6 +69,19 @@ test('the pool is bounded: concurrent requests beyond maxConnections wait for a 
   t.is(most, 2);
 });
 
+test('close() keeps no connection but serves what comes: a waiting request is answered, and no connection is reused after it', async (t) => {
+  const { url, fake, app } = await start(t, (req, reply) => setTimeout(() => hello(req, reply), 150), { maxConnections: 1 });
+  const first = request(`${url}/app.php`).then((r) => r.body.text());
+  const second = request(`${url}/app.php`).then((r) => r.body.text());
+  t.true(await eventually(() => fake.requests.length === 1));
+  await app.close();
+  // The second waited for the only connection: it gets it, then the connection is closed.
+  t.deepEqual(await Promise.all([first, second]), ['hello 1 /app.php', 'hello 2 /app.php']);
+  t.deepEqual(fake.requests.map((r) => r.connection), [1, 1]);
+  t.is(await (await request(`${url}/app.php`)).body.text(), 'hello 1 /app.php', 'a request after close() opens a connection of its own');
+  t.is(fake.connections, 2);
+});
+
 test('records of another request id on the same connection do not break the answer', async (t) => {
   const { url } = await start(t, (req, reply) => {
     reply.stdout('Content-Type: text/plain\r\n\r\npart one, ');
