@@ -13,12 +13,15 @@
 // minified or zero-parameter native apps need the marker or --kind native.
 // Adapters are imported lazily, so only the ones a configuration uses are loaded.
 
+import cluster from 'node:cluster';
 import fs from 'node:fs';
 import type { App } from '../adapters/env.js';
 import type { MountOptions, MountTable } from './router.js';
 import { ConfigError, firstLine } from './config-error.js';
 import { moduleUrl } from './module-url.js';
 import { describeLoadFailure } from './module-error.js';
+import { phpFpmFromPrimary } from './shared-php-fpm.js';
+import { onRetire } from './workers.js';
 import { Target, type AppKind, type MountSpec, type TargetType } from './target.js';
 import { TARGET_MOUNT_KEYS, mountOption } from './options-schema.js';
 
@@ -106,6 +109,16 @@ const findPhpFpmAddress = (): string | null => {
   return socket === undefined ? null : `unix:/run/php/${socket}`;
 };
 
+/**
+ * In a --workers worker, a FastCGI app keeps no connection once a rolling
+ * reload retires the worker (close() still serves what comes): each kept
+ * connection holds a php-fpm child that the successors need.
+ */
+const keptUntilRetired = <T extends { close(): Promise<void> }>(app: T): T => {
+  if (cluster.isWorker) onRetire(() => void app.close());
+  return app;
+};
+
 /** The app a target stands for; `kind` is --kind, for modules without a prefix. */
 export const loadTarget = async (target: Target, kind: AppKind | undefined, where: string, options: Record<string, unknown> = {}): Promise<App> => {
   try {
@@ -142,11 +155,16 @@ const BUILDERS: Record<TargetType, (target: Target, kind: AppKind | undefined, w
     const { proxyApp } = await import('../adapters/proxy/index.js');
     return proxyApp({ upstream: target.location });
   },
-  php: async (target, _kind, _where, options) => {
+  php: async (target, _kind, where, options) => {
     const { fastcgiApp, startPhpFpm } = await import('../adapters/fastcgi/index.js');
     const given = options['phpFpm'] as string | undefined;
     const address = given === 'start' ? null : (given ?? findPhpFpmAddress());
-    if (address !== null) return fastcgiApp({ address, root: target.location });
+    if (address !== null) return keptUntilRetired(fastcgiApp({ address, root: target.location }));
+    if (cluster.isWorker) {
+      // Under --workers the primary starts one php-fpm for every worker (shared-php-fpm.ts).
+      const shared = await phpFpmFromPrimary(where);
+      return keptUntilRetired(fastcgiApp({ address: shared.address, root: target.location, maxConnections: shared.children }));
+    }
     // None given or running: start one for this mount. Closing the app stops it (launch's stop()
     // closes the apps it loaded); a process exit or a SIGKILL stops it too (php-fpm.ts).
     const fpm = await startPhpFpm();
@@ -156,7 +174,7 @@ const BUILDERS: Record<TargetType, (target: Target, kind: AppKind | undefined, w
   },
   fcgi: async (target) => {
     const { fastcgiApp } = await import('../adapters/fastcgi/index.js');
-    return fastcgiApp({ address: target.location });
+    return keptUntilRetired(fastcgiApp({ address: target.location }));
   },
 };
 

@@ -13,16 +13,20 @@
 // if the reload is refused, by a fresh worker). A worker that
 // cannot start (port in use, bad module) sends its one-line error up instead of
 // printing it, so N failing workers still print one line, and the CLI exits 2.
+// A php: mount that needs a php-fpm started gets one for all the workers, from
+// the primary (shared-php-fpm.ts); it is stopped after the workers drain.
 
 import cluster, { type Worker } from 'node:cluster';
 import { installSignals } from './signals.js';
 import { ClusterSums, type StatsMessage } from './cluster-share.js';
+import { SharedPhpFpms, type PhpFpmRequest } from './shared-php-fpm.js';
 
 /** Messages a worker sends to the primary. */
 export type WorkerMessage =
   | { portico: 'listening'; url: string; workers?: number }
   | { portico: 'fatal'; message: string }
-  | StatsMessage;
+  | StatsMessage
+  | PhpFpmRequest;
 
 /** What the primary tells an old worker once its successors listen. */
 export interface RetireMessage {
@@ -49,8 +53,16 @@ export interface PrimaryOptions {
 
 /** Runs the primary; resolves with the exit status (0 after a drain, 2 when workers cannot start). */
 export const runPrimary = (options: PrimaryOptions): Promise<number> =>
-  new Promise((resolve) => {
+  new Promise((settle) => {
     const listening = new Set<Worker>();
+    const phpFpm = new SharedPhpFpms(options.workers);
+    // The php-fpm pools stop once the workers are gone (their requests are done).
+    const resolve = (status: number): void => void phpFpm.close().then(() => settle(status));
+    /** Pools no worker uses are stopped once every live worker has loaded its mounts. */
+    const sweepPhpFpm = (): void => {
+      const live = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+      if (live.every((w) => listening.has(w))) phpFpm.sweep(live);
+    };
     let announced = false;
     let stopping = false;
     let failed = false;
@@ -121,10 +133,13 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
           listening.add(worker);
           url ??= m.url;
           successorListening(worker, m);
+          sweepPhpFpm();
           if (!announced && listening.size === options.workers) {
             announced = true;
             options.onListening(m.url, options.workers);
           }
+        } else if (m.portico === 'php-fpm') {
+          phpFpm.serve(worker, m);
         } else if (m.portico === 'stats') {
           sums.record(worker, m.snapshot);
         } else if (m.portico === 'fatal' && reload !== null && reload.starting.has(worker)) {
@@ -147,6 +162,7 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
     cluster.on('exit', (worker, code, signal) => {
       const wasListening = listening.delete(worker);
       sums.exited(worker);
+      if (!stopping) sweepPhpFpm();
       const age = Date.now() - (startedAt.get(worker) ?? 0);
       startedAt.delete(worker);
       const how = signal ? `was killed (${signal})` : `exited (status ${code})`;
@@ -190,7 +206,8 @@ export const runPrimary = (options: PrimaryOptions): Promise<number> =>
       },
       stopNow: () => {
         stopAll('SIGKILL');
-        resolve(1);
+        // No wait for php-fpm: the exit stops it at once (php-fpm.ts).
+        settle(1);
       },
       // A rolling restart; each worker reopens its own log.
       reload: startReload,
