@@ -39,7 +39,8 @@ test('\'clientError\' decides the answer to a malformed request, with node:http\
     return server;
   })) {
     const port = await listen(t, make());
-    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', { timeoutMs: 5000 });
+    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', { timeoutMs: 10_000 });
+    if (r.responses.length === 0) t.log(name, 'got', JSON.stringify(r.bytes.toString('latin1')), 'closed', r.closed);
     t.is(r.responses[0]?.status, 400, name);
     t.is(r.responses[0]?.body.toString(), 'mine', name);
     t.deepEqual(r.responses[0]?.headers.find(([n]) => n === 'x-code'), ['x-code', 'HPE_INVALID_HEADER_TOKEN'], name);
@@ -49,7 +50,8 @@ test('\'clientError\' decides the answer to a malformed request, with node:http\
 
 test('without a \'clientError\' listener Portico answers a malformed request itself (its error page)', async (t) => {
   const port = await listen(t, createServer((_req, res) => res.end('app')));
-  const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', { timeoutMs: 5000 });
+  const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', { timeoutMs: 10_000 });
+  if (r.responses.length === 0) t.log('got', JSON.stringify(r.bytes.toString('latin1')), 'closed', r.closed);
   t.is(r.responses[0]?.status, 400);
   t.true(r.closed);
 });
