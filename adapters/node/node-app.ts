@@ -28,6 +28,10 @@ const ignore = (): void => {};
 /** The request and response objects for one exchange, before the handler runs. */
 export const nodeObjects = (env: Env, responder: Responder, policy: HeadPolicy): [NodeRequest, NodeResponse] => {
   const socket = connectionSocket(env);
+  // The engine corks the socket while it handles the bytes it read; an app that writes
+  // to the socket itself and destroys it must not lose what it wrote (as on node:http,
+  // whose sockets are not corked in a 'request' listener). Responses flush at end() anyway.
+  while (socket.writableCorked > 0) socket.uncork();
   const req = createRequest(env, socket);
   const exchange = new Exchange(responder, req, policy);
   return [req, createResponse(req, exchange, socket)];

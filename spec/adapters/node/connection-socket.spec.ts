@@ -90,3 +90,16 @@ test('destroySoon() before the response ends cuts it', async (t) => {
   t.true(r.closed);
   t.is(r.responses.length, 0);
 });
+
+test('raw bytes written to the socket before destroy() reach the client, as on node:http', async (t) => {
+  const handler: NodeHandler = (req) => {
+    req.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nraw');
+    req.socket.destroy();
+  };
+  const pair = await startPair(t, handler);
+  for (const base of [pair.node, pair.portico]) {
+    const r = await exchange(portOf(base), 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 5000 });
+    t.true(r.closed, base);
+    t.is(r.responses[0]?.body.toString(), 'raw', base);
+  }
+});
