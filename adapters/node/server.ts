@@ -6,9 +6,9 @@
 // forms (bound synchronously when no host is given), address() at once,
 // _handle, listening, ref()/unref(), maxConnections, getConnections(),
 // 'connection' with the real socket, close() and 'close'. What http.Server adds
-// on top of its parser is redone on the engine's connections:
-// closeIdleConnections(), closeAllConnections(), and close() that lets busy
-// connections finish their response before they close.
+// on top of its parser is redone on the engine's connections, once for both
+// classes (withEngine): closeIdleConnections(), closeAllConnections(), and
+// close() that lets busy connections finish their response before they close.
 
 import http from 'node:http';
 import https from 'node:https';
@@ -16,12 +16,17 @@ import type net from 'node:net';
 import { EngineHost, type EngineSettings, type NodeServerProperties, type StartEngine } from './engine-host.js';
 import type { NodeHandler } from './node-app.js';
 
+const hosts = new WeakMap<object, EngineHost>();
+
 /**
  * Takes node's connection handling off `server` and gives its sockets to the
  * engine. Called right after node's constructor, when only node's own
  * listeners are on these events.
  */
-const attach = (server: http.Server | https.Server, connectionEvent: 'connection' | 'secureConnection', host: EngineHost): void => {
+const attach = (server: http.Server | https.Server, startEngine: StartEngine, settings: EngineSettings, secure: boolean): void => {
+  const host = new EngineHost(server as unknown as NodeServerProperties, startEngine, settings, secure);
+  hosts.set(server, host);
+  const connectionEvent = secure ? 'secureConnection' : 'connection';
   server.removeAllListeners(connectionEvent);
   // node:http's connection tracking (setupConnectionsTracking) gives way to the engine's.
   server.removeAllListeners('listening');
@@ -29,48 +34,39 @@ const attach = (server: http.Server | https.Server, connectionEvent: 'connection
 };
 
 export class NodeServer extends http.Server {
-  readonly #host: EngineHost;
-
   constructor(startEngine: StartEngine, settings: EngineSettings = {}, options: http.ServerOptions = {}, handler?: NodeHandler) {
     super(options, handler);
-    this.#host = new EngineHost(this as unknown as NodeServerProperties, startEngine, settings, false);
-    attach(this, 'connection', this.#host);
-  }
-
-  override closeIdleConnections(): void {
-    this.#host.closeIdle();
-  }
-
-  override closeAllConnections(): void {
-    this.#host.closeAll();
-  }
-
-  /** Stops listening, closes idle connections; busy ones close once their response is out. Then 'close'. */
-  override close(callback?: (err?: Error) => void): this {
-    this.#host.shutdownBusy();
-    return super.close(callback);
+    attach(this, startEngine, settings, false);
   }
 }
 
 export class NodeHttpsServer extends https.Server {
-  readonly #host: EngineHost;
-
   constructor(startEngine: StartEngine, settings: EngineSettings, options: https.ServerOptions, handler?: NodeHandler) {
     super(options, handler);
-    this.#host = new EngineHost(this as unknown as NodeServerProperties, startEngine, settings, true);
-    attach(this, 'secureConnection', this.#host);
-  }
-
-  override closeIdleConnections(): void {
-    this.#host.closeIdle();
-  }
-
-  override closeAllConnections(): void {
-    this.#host.closeAll();
-  }
-
-  override close(callback?: (err?: Error) => void): this {
-    this.#host.shutdownBusy();
-    return super.close(callback);
+    attach(this, startEngine, settings, true);
   }
 }
+
+type Close = (this: net.Server, callback?: (err?: Error) => void) => net.Server;
+
+/** http.Server's connection methods, on the engine's connections, for both classes. */
+const withEngine = (prototype: object): void => {
+  const close = (Object.getPrototypeOf(prototype) as { close: Close }).close;
+  Object.assign(prototype, {
+    /** Destroys the connections that are not serving a request. */
+    closeIdleConnections(this: object): void {
+      hosts.get(this)?.closeIdle();
+    },
+    /** Destroys every connection the engine serves (upgraded sockets are the app's). */
+    closeAllConnections(this: object): void {
+      hosts.get(this)?.closeAll();
+    },
+    /** Stops listening, closes idle connections; busy ones close once their response is out. Then 'close'. */
+    close(this: net.Server, callback?: (err?: Error) => void): net.Server {
+      hosts.get(this)?.shutdownBusy();
+      return close.call(this, callback);
+    },
+  });
+};
+withEngine(NodeServer.prototype);
+withEngine(NodeHttpsServer.prototype);

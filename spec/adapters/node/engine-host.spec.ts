@@ -7,22 +7,12 @@
 
 import http from 'node:http';
 import net from 'node:net';
-import type { AddressInfo } from 'node:net';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
+import { listen } from './both-servers.js';
 import { createServer, type ClientError } from '../../../gateway/node-entry.js';
 import { exchange } from '../../helpers/raw-client.js';
 
 type AnyServer = http.Server;
-
-const listen = async (t: ExecutionContext, server: AnyServer): Promise<number> => {
-  server.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  t.teardown(() => {
-    server.closeAllConnections();
-    return new Promise<void>((r) => server.close(() => r()));
-  });
-  return (server.address() as AddressInfo).port;
-};
 
 /** The same setup on node:http and on portico/node. */
 const both = (make: (create: typeof http.createServer) => AnyServer): Array<[string, () => AnyServer]> => [
@@ -39,7 +29,7 @@ test('\'clientError\' decides the answer to a malformed request, with node:http\
     return server;
   })) {
     const port = await listen(t, make());
-    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', { timeoutMs: 10_000 });
+    const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', { timeoutMs: 10_000, expectResponses: 2 });
     if (r.responses.length === 0) t.log(name, 'got', JSON.stringify(r.bytes.toString('latin1')), 'closed', r.closed);
     t.is(r.responses[0]?.status, 400, name);
     t.is(r.responses[0]?.body.toString(), 'mine', name);
@@ -50,7 +40,7 @@ test('\'clientError\' decides the answer to a malformed request, with node:http\
 
 test('without a \'clientError\' listener Portico answers a malformed request itself (its error page)', async (t) => {
   const port = await listen(t, createServer((_req, res) => res.end('app')));
-  const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', { timeoutMs: 10_000 });
+  const r = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\nBad Header: y\r\n\r\n', { timeoutMs: 10_000, expectResponses: 2 });
   if (r.responses.length === 0) t.log('got', JSON.stringify(r.bytes.toString('latin1')), 'closed', r.closed);
   t.is(r.responses[0]?.status, 400);
   t.true(r.closed);

@@ -6,25 +6,15 @@
 // fastify.spec.ts.
 
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import express from 'express';
 import { createProxyMiddleware } from 'http-proxy-middleware';
 import { Server as SocketIoServer } from 'socket.io';
 import { io as socketIoClient } from 'socket.io-client';
 import { request } from 'undici';
 import { WebSocket, WebSocketServer } from 'ws';
+import { listen } from './both-servers.js';
 import { createServer } from '../../../gateway/node-entry.js';
-
-const listen = async (t: ExecutionContext, server: http.Server): Promise<number> => {
-  server.listen(0, '127.0.0.1');
-  await new Promise((r) => server.once('listening', r));
-  t.teardown(() => {
-    server.closeAllConnections();
-    return new Promise<void>((r) => server.close(() => r()));
-  });
-  return (server.address() as AddressInfo).port;
-};
 
 /** Opens a WebSocket, sends `messages`, and collects as many replies. */
 const converse = (url: string, messages: string[], expect = messages.length): Promise<string[]> =>

@@ -15,6 +15,7 @@ import nodeHttps from 'node:https';
 import tls from 'node:tls';
 import { createHttpsServer, createServer, https } from '../../../gateway/node-entry.js';
 import { makeCert } from '../../helpers/tls-cert.js';
+import { listen } from './both-servers.js';
 import { silentLogger } from '../../../gateway/index.js';
 
 const listening = (server: { once(e: string, cb: (...a: unknown[]) => void): unknown }): Promise<void> =>
@@ -221,13 +222,7 @@ test('createServer() is a net.Server: bound at once by listen(port), _handle, re
 test('maxConnections is net.Server\'s: connections past it are dropped', async (t) => {
   const server = createServer((_req, res) => res.end('ok'));
   server.maxConnections = 1;
-  server.listen(0, '127.0.0.1');
-  await listening(server);
-  t.teardown(() => {
-    server.closeAllConnections();
-    return new Promise<void>((r) => server.close(() => r()));
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(t, server);
   const first = net.connect(port, '127.0.0.1');
   first.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   await new Promise((r) => first.once('data', r));
@@ -274,13 +269,7 @@ test('createHttpsServer() (https.createServer) is node\'s https.Server with Port
   app.get('/', (req, res) => res.json({ protocol: req.protocol, encrypted: (req.socket as { encrypted?: boolean }).encrypted === true, cert: typeof (req.socket as { getPeerCertificate?: unknown }).getPeerCertificate }));
   for (const server of [createHttpsServer({ key: cert.key, cert: cert.cert }, app), https.createServer({ key: cert.key, cert: cert.cert }, app), createServer({ portico: { tls: { key: cert.key, cert: cert.cert } } }, app)]) {
     t.true(server instanceof tls.Server);
-    server.listen(0, '127.0.0.1');
-    await listening(server);
-    t.teardown(() => {
-      server.closeAllConnections();
-      return new Promise<void>((r) => server.close(() => r()));
-    });
-    const port = (server.address() as AddressInfo).port;
+    const port = await listen(t, server as unknown as http.Server);
     const body = await new Promise<string>((resolve, reject) => {
       nodeHttps.get({ host: '127.0.0.1', port, path: '/', ca: cert.cert, servername: 'localhost' }, (res) => {
         let text = '';
