@@ -107,6 +107,7 @@ export class FastCgiDispatcher {
         stderr: new StderrLog(logger, { mount, script }),
         options: this.options,
         log,
+        address: this.pool.address.label,
         retryable: reused && replayable && attempt === 0,
       });
       this.pool.release(connection, result.reusable);

@@ -10,7 +10,9 @@
 // gets FCGI_ABORT_REQUEST (§5.4); the rest of the answer is drained so the
 // connection can be reused, or it is closed after a grace period. The read
 // timeout (nginx's fastcgi_read_timeout) runs while we wait for the
-// application, not while the client is behind.
+// application, not while the client is behind. The time from sending the
+// request to its END_REQUEST (or failure) and the address go to the access log
+// ($upstream_response_time, $upstream_addr), noted before the response ends.
 
 import type { FileHandle } from 'node:fs/promises';
 import type { BodyStream, Env, Responder } from '../env.js';
@@ -43,6 +45,8 @@ export interface ExchangeRequest {
   stderr: StderrLog;
   options: ExchangeOptions;
   log: (message: string, fields: Record<string, unknown>) => void;
+  /** The application's address as given ("unix:/path", "host:port"), for $upstream_addr. */
+  address: string;
   /** The connection was kept from an earlier request and the input can be sent again. */
   retryable: boolean;
 }
@@ -79,6 +83,8 @@ class Exchange implements RecordSink {
   private retry = false;
   private timer: NodeJS.Timeout | null = null;
   private graceTimer: NodeJS.Timeout | null = null;
+  private sentAt = 0;
+  private noted = false;
   private readonly onSocketDrain = (): void => this.request.input.kind === 'stream' ? this.request.input.body.resume() : undefined;
   private readonly onClientGone = (): void => this.clientGone();
 
@@ -116,6 +122,7 @@ class Exchange implements RecordSink {
       parts.push(...streamRecords(RecordType.Stdin, id, EMPTY));
       this.stdinDone = true;
     }
+    this.sentAt = performance.now();
     connection.socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
     if (this.request.options.readTimeoutMs > 0) this.timer = setTimeout(() => this.onTimeout(), this.request.options.readTimeoutMs);
     res.signal.addEventListener('abort', this.onClientGone, { once: true });
@@ -169,6 +176,7 @@ class Exchange implements RecordSink {
   }
 
   private bodyFailed(err: Error): void {
+    this.noteUpstream();
     const status = (err as { status?: unknown }).status;
     if (!this.request.res.aborted) {
       this.request.log('request body failed', { cause: err });
@@ -212,6 +220,7 @@ class Exchange implements RecordSink {
   }
 
   private onEndRequest(protocolStatus: number): void {
+    this.noteUpstream();
     const { res } = this.request;
     const phase = this.document.phase;
     if (protocolStatus !== ProtocolStatus.RequestComplete && phase === DocumentPhase.Head) {
@@ -236,6 +245,7 @@ class Exchange implements RecordSink {
   // ---- failures and the end ----
 
   private fail(code: FastCgiErrorCode, message: string): void {
+    this.noteUpstream();
     const res = this.request.res;
     const err = new FastCgiError(code, message);
     if (res.headersSent) res.abort(err);
@@ -256,6 +266,7 @@ class Exchange implements RecordSink {
 
   private clientGone(): void {
     if (this.stage !== Stage.Answering) return;
+    this.noteUpstream();
     this.abandon();
   }
 
@@ -270,10 +281,26 @@ class Exchange implements RecordSink {
     this.graceTimer = setTimeout(() => this.finish(false), this.request.options.abortGraceMs);
   }
 
+  /**
+   * For the access log, before the response ends (and is logged): the time
+   * since the request was sent, as nginx's fastcgi module reports it. The
+   * exchanges of one request (a local redirect, a retry on a new connection)
+   * add up.
+   */
+  private noteUpstream(): void {
+    if (this.noted) return;
+    this.noted = true;
+    const facts = this.request.env.extensions['portico.exchange'];
+    if (facts === undefined) return;
+    facts.upstreamResponseMs = (facts.upstreamResponseMs ?? 0) + performance.now() - this.sentAt;
+    facts.upstreamAddress = this.request.address;
+  }
+
   /** The end of the exchange; `location` is a local redirect the answer asked for. */
   private finish(reusable: boolean, location: string | null = null): void {
     if (this.stage === Stage.Done) return;
     this.stage = Stage.Done;
+    this.noteUpstream();
     if (this.timer !== null) clearTimeout(this.timer);
     if (this.graceTimer !== null) clearTimeout(this.graceTimer);
     const { connection, res } = this.request;
