@@ -143,9 +143,21 @@ test.serial('SIGHUP under load, three times: every request answered by one gener
 
 test.serial('SIGHUP: in-flight requests finish on the old config, an idle keep-alive connection gets the new one with Connection: close', async (t) => {
   const s = site();
+  // The slow app says when it has the request and answers once the test has seen
+  // the reload (a file appears), not after a fixed 1.5 s: a CLI slowed by a loaded
+  // machine could finish the reload after that, and the answer left without
+  // Connection: close. Its wait is bounded (20 s) so a lost release fails the test.
+  const release = path.join(s.dir, 'release');
   fs.writeFileSync(
     path.join(s.dir, 'slow.mjs'),
-    `export const porticoKind = 'native';\nexport default async () => { await new Promise((r) => setTimeout(r, 1500)); return { status: 200, body: 'old and slow' }; };\n`,
+    `import fs from 'node:fs';
+export const porticoKind = 'native';
+export default async () => {
+  console.log('slow: in flight');
+  for (let i = 0; i < 2000 && !fs.existsSync(${JSON.stringify(release)}); i++) await new Promise((r) => setTimeout(r, 10));
+  return { status: 200, body: 'old and slow' };
+};
+`,
   );
   s.configure({ mounts: { '/': './app.mjs', '/slow': './slow.mjs' } });
   const cli = await startCli(t, ['--port', '0', '--config', s.config]);
@@ -153,12 +165,13 @@ test.serial('SIGHUP: in-flight requests finish on the old config, an idle keep-a
   t.teardown(() => pool.close());
   t.is(await (await pool.request({ path: '/', method: 'GET' })).body.text(), 'A');
   const slow = pool.request({ path: '/slow', method: 'GET' });
-  await new Promise((r) => setTimeout(r, 200));
+  await cli.waitFor(/slow: in flight/);
   // The new config has no /slow mount at all.
   s.configure({});
   s.say('B');
   cli.child.kill('SIGHUP');
   await cli.waitFor(/generation 1/);
+  fs.writeFileSync(release, '');
   const r = await slow;
   t.is(r.statusCode, 200);
   t.is(await r.body.text(), 'old and slow', 'the request in flight finished on the old generation');
