@@ -11,20 +11,12 @@ import path from 'node:path';
 import { Client } from 'undici';
 import { needs } from '../helpers/system-program.js';
 import { REPO, startCli, type RunningCli } from '../helpers/cli.js';
-import { childrenOf, groupMembers, waitFor } from '../adapters/cgi/helpers.js';
+import { alive, childrenOf, cmdline, groupMembers, waitFor } from '../adapters/cgi/helpers.js';
 import { PHP_ROOT } from '../adapters/fastcgi/helpers.js';
 
 const { test } = needs('php-fpm');
 
 const NATIVE = path.join(REPO, 'spec/gateway/cli-fixtures/native.mjs');
-
-const cmdline = (pid: number): string => {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-  } catch {
-    return '';
-  }
-};
 
 const descendants = (pid: number): number[] => childrenOf(pid).flatMap((c) => [c.pid, ...descendants(c.pid)]);
 
@@ -32,15 +24,6 @@ const descendants = (pid: number): number[] => childrenOf(pid).flatMap((c) => [c
 const mastersUnder = (pid: number): number[] => descendants(pid).filter((p) => cmdline(p).startsWith('php-fpm: master'));
 
 const watchdogsOf = (pgid: number): number => descendants(process.pid).filter((p) => cmdline(p).includes(`portico-php-fpm-watchdog ${pgid} `)).length;
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** On one new connection (so one worker): that worker's pid, from the /pid mount, then hello.php's answer. */
 const pidAndPhp = async (url: string): Promise<[number, string]> => {

@@ -5,6 +5,7 @@ import test from 'ava';
 import path from 'node:path';
 import { request } from 'undici';
 import { REPO, startCli, stopCli } from '../helpers/cli.js';
+import { alive } from '../adapters/cgi/helpers.js';
 
 const FIX = path.join(REPO, 'spec/gateway/cli-fixtures');
 
@@ -13,15 +14,6 @@ const workerPid = async (url: string): Promise<number> => {
   const res = await request(url + '/', { reset: true, headersTimeout: 10_000, bodyTimeout: 10_000 });
   if (res.statusCode !== 200) throw new Error(`status ${res.statusCode}`);
   return Number((await res.body.text()).split('|')[2]);
-};
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 };
 
 const collectPids = async (url: string, want: number, tries = 60): Promise<Set<number>> => {

@@ -60,6 +60,25 @@ export const childrenOf = (pid: number): ProcStat[] => allProcesses().filter((p)
  */
 export const groupMembers = (pgid: number): ProcStat[] => allProcesses().filter((p) => p.pgrp === pgid && p.state !== 'Z');
 
+/** The command line of `pid` with spaces between its arguments, or "" once it is gone. */
+export const cmdline = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+  } catch {
+    return '';
+  }
+};
+
+/** True while `pid` exists (a zombie included). */
+export const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Resident set size of `pid`, in bytes. */
 export const rssOf = (pid: number): number => {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -11,18 +11,10 @@ import { request } from 'undici';
 import { startPhpFpm } from '../../../adapters/fastcgi/index.js';
 import { needs } from '../../helpers/system-program.js';
 import { runCliToEnd, startCli, type RunningCli } from '../../helpers/cli.js';
-import { childrenOf, groupMembers, waitFor } from '../cgi/helpers.js';
+import { childrenOf, cmdline, groupMembers, waitFor } from '../cgi/helpers.js';
 import { PHP_ROOT, captureLog, startFpm } from './helpers.js';
 
 const { test } = needs('php-fpm');
-
-const cmdline = (pid: number): string => {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
-  } catch {
-    return '';
-  }
-};
 
 /** Live processes whose command line mentions `text` (the watchdog names its group and folder). */
 const mentioning = (text: string): number[] =>
