@@ -29,6 +29,16 @@ export interface BodyStream extends AsyncIterable<Buffer> {
   flow(sink: BodySink): void;
   pause(): void;
   resume(): void;
+  /**
+   * Lowers the most bytes the body may have for the rest of the request, so that
+   * the server, not the reader, refuses a body past it with its one 413
+   * (ERR_BODY_TOO_LARGE). A declared length over it, or a body that arrived whole
+   * over it, throws that HttpError now: the caller answers it in the app's place.
+   * A body still arriving is held to it: past it, the server answers the 413 in
+   * the app's place and the body fails with that error. Optional: a reader on an
+   * env made elsewhere without it counts the bytes itself.
+   */
+  limit?(max: number): void;
   /** The whole body; rejects with an error of status 413 past `limit` bytes. */
   bytes(limit?: number): Promise<Buffer>;
   text(limit?: number): Promise<string>;

@@ -1,13 +1,14 @@
 // validate(app): wraps an app of the gateway interface and checks both sides of
 // the contract at run time, as Python's wsgiref.validate does. Before the call it
 // checks the env the server built; during it, every use the app makes of the
-// responder; after it, what the app returned. Each breach is reported as a
+// responder and the bound it sets on the body (body.limit); after it, what the
+// app returned. Each breach is reported as a
 // Violation naming the side at fault and the rule (docs/gateway-interface.md);
 // by default the report throws, so a breach by the app becomes a 500 in tests
 // instead of passing unseen.
 
 import { PorticoError, isFieldValue, isToken } from '../core/index.js';
-import type { App, AppResponse, Chunk, Env, OutgoingHeaders, Responder } from './env.js';
+import type { App, AppResponse, BodyStream, Chunk, Env, OutgoingHeaders, Responder } from './env.js';
 
 export interface Violation {
   /** Who broke the contract. */
@@ -35,7 +36,7 @@ export const validate = (app: App, report: ViolationReport = throwViolation): Ap
     checkEnv(env, (rule, message) => report({ side: 'server', rule, message }));
     const appSide = (rule: string, message: string): void => report({ side: 'app', rule, message });
     const checked = new CheckedResponder(res, appSide);
-    const result = app(env, checked);
+    const result = app(withCheckedBody(env, appSide), checked);
     const afterReturn = (answer: void | AppResponse): void | AppResponse => {
       if (answer === undefined) return answer;
       if (answer === null || typeof answer !== 'object') {
@@ -92,6 +93,8 @@ export const checkEnv = (env: Env, fail: Fail): void => {
     fail('env.body', 'not a RequestBody');
   } else if (!Number.isInteger(body.length) || (body.length as number) < -1) {
     fail('env.body', `bad length ${String(body.length)}`);
+  } else if (body.limit !== undefined && typeof body.limit !== 'function') {
+    fail('env.body', 'limit is not a function');
   }
   if (env.scheme !== 'http' && env.scheme !== 'https') fail('env.scheme', `unexpected ${String(env.scheme)}`);
   if (typeof env.secure !== 'boolean' || env.secure !== (env.scheme === 'https')) fail('env.secure', 'does not match scheme');
@@ -103,6 +106,28 @@ export const checkEnv = (env: Env, fail: Fail): void => {
     if (typeof env[key] !== 'string') fail(`env.${key}`, 'not a string');
   }
   if (env.extensions === null || typeof env.extensions !== 'object') fail('env.extensions', 'not an object');
+};
+
+/**
+ * The env with a body whose limit(max) checks `max` (a byte count, not negative)
+ * before the server's own runs; everything else reaches the server's body as it
+ * is. An env whose body has no limit() is passed unchanged.
+ */
+const withCheckedBody = (env: Env, fail: Fail): Env => {
+  const body = env?.body as BodyStream | undefined;
+  if (typeof body?.limit !== 'function') return env;
+  const limit = (max: number): void => {
+    if (typeof max !== 'number' || Number.isNaN(max) || max < 0) fail('body.limit', `not a byte count: ${String(max)}`);
+    body.limit!(max);
+  };
+  const checked = new Proxy(body, {
+    get(target, key) {
+      if (key === 'limit') return limit;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { ...env, body: checked };
 };
 
 const isStatus = (s: unknown): boolean => Number.isInteger(s) && (s as number) >= 100 && (s as number) <= 999;

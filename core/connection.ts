@@ -94,11 +94,6 @@ export class Connection implements ConnectionInfo {
     return this.machine.state;
   }
 
-  /** Lowers the body limit of the current request (per mount); throws the 413 when its declared length is over it. */
-  setBodyLimit(max: number): void {
-    this.machine.setBodyLimit(max);
-  }
-
   /** Graceful shutdown: serve what is in flight, read no new request, close when idle. */
   shutdown(): void {
     this.machine.shutdown();

@@ -1,5 +1,5 @@
 // The engine's public surface: the gateway and adapters import from here.
-export { HttpError, PorticoError, type HttpErrorCode } from './errors.js';
+export { HttpError, PorticoError, bodyTooLarge, type HttpErrorCode } from './errors.js';
 export { DEFAULT_LIMITS, DEFAULT_TIMEOUTS, type Limits, type Timeouts } from './limits.js';
 export { STATUS_TEXT, statusText } from './status-text.js';
 export { RequestParser, type RequestHead, type ParserEvent } from './request-parser.js';

@@ -4,7 +4,11 @@
 // returns false pauses delivery until `resume()`. Either way, bytes the app has
 // not taken wait in a small queue; when it passes the high-water mark the engine
 // stops reading the socket (`wantsMore` turns false) until the app catches up.
-// The first read is also the app's consent to `Expect: 100-continue`.
+// The first read is also the app's consent to `Expect: 100-continue`. `limit()`
+// lowers the most the body may hold for the rest of the request: the engine's
+// parser then holds the bytes to come to it (the mount's maxBodyBytes and the
+// CGI/FastCGI spool bound both go this way), so a body past it is the engine's
+// one 413, whoever asked.
 
 import { bodyTooLarge } from './errors.js';
 import type { HeaderMap } from './headers.js';
@@ -36,6 +40,14 @@ export class RequestBody implements AsyncIterable<Buffer> {
   rawTrailers: string[] | null = null;
   /** Called by the engine's side when the app first asks for data or frees room. */
   onDemand: (() => void) | null = null;
+  /**
+   * Set by the engine: holds the bytes still to come to a lowered limit (the
+   * parser's), throws the 413 when the declared length is over it, and answers
+   * the 413 itself when the body is already past it while still arriving.
+   */
+  onLimit: ((max: number) => void) | null = null;
+  /** The most bytes the body may have, as lowered by limit(). */
+  private max = Number.POSITIVE_INFINITY;
 
   constructor(
     /** Declared length: 0 for no body, -1 when unknown (chunked). */
@@ -64,6 +76,8 @@ export class RequestBody implements AsyncIterable<Buffer> {
 
   push(chunk: Buffer): void {
     this.received += chunk.length;
+    // A body without an engine holds itself to its limit (the engine's parser stops a body before this).
+    if (this.received > this.max) return this.fail(bodyTooLarge());
     if (this.sink !== null && !this.paused && this.queue.length === 0) {
       if (this.sink.data(chunk) === false) this.paused = true;
       return;
@@ -165,6 +179,28 @@ export class RequestBody implements AsyncIterable<Buffer> {
     }
     if (this.queue.length === 0 && this.ended) this.settle();
     else this.onDemand?.();
+  }
+
+  /**
+   * Lowers the most bytes the body may have, for the rest of the request (a
+   * higher value than the current limit changes nothing). What is known already
+   * is judged now: a declared length over it, or a body that arrived whole and is
+   * over it, throws the 413 (ERR_BODY_TOO_LARGE) for the caller to answer in the
+   * app's place; the server then drains or closes as for any unread body. A body
+   * still arriving is held to it by the server: once past it, the server answers
+   * the 413 in the app's place and closes (RFC 9110 §15.5.14), and reading the
+   * body fails with that error.
+   */
+  limit(max: number): void {
+    if (!(max < this.max)) return;
+    this.max = max;
+    if (this.ended) {
+      if (this.complete && this.received > max) throw bodyTooLarge();
+      return;
+    }
+    if (this.onLimit !== null) return this.onLimit(max);
+    if (this.length > max) throw bodyTooLarge();
+    if (this.received > max) this.fail(bodyTooLarge());
   }
 
   /** The whole body in one buffer, refusing to hold more than `limit` bytes. */

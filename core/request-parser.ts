@@ -111,9 +111,10 @@ export class RequestParser {
   }
 
   /**
-   * Lowers the body limit of the current message (a mount's limit, known once its
-   * head is routed). Throws the 413 when its declared length is already over it; a
-   * chunked body is held to it as it is decoded.
+   * Lowers the body limit of the current message (RequestBody.limit: a mount's
+   * limit, known once its head is routed, or an adapter's spool bound). Throws the
+   * 413 when its declared length is already over it; a chunked body is held to it
+   * as it is decoded.
    */
   limitBody(max: number): void {
     if (max < this.bodyLimit) this.bodyLimit = max;

@@ -13,7 +13,7 @@
 // timeouts) is connection-endings.ts, its base class; the timeouts' clocks are
 // connection-deadlines.ts, the driver's and handler's interfaces connection-contract.ts.
 
-import { HttpError } from './errors.js';
+import { HttpError, bodyTooLarge } from './errors.js';
 import { type UnreadBody, afterResponse, unreadBody } from './framing.js';
 import { RequestParser, type ParserEvent, type RequestHead } from './request-parser.js';
 import { RequestBody } from './request-body.js';
@@ -42,16 +42,6 @@ export class ServerConnection<C = unknown> extends ConnectionEndings<C> implemen
     super(commands, handler, owner, options);
     this.parser = new RequestParser(options.limits);
     options.sweeper.add(this);
-  }
-
-  /**
-   * Lowers the body limit of the current request (a mount's). Throws the 413
-   * HttpError, answering nothing, when its declared length is already over it: the
-   * caller renders it in place of the app (the unread body is then drained or the
-   * connection closed, as for any response that leaves its body unread).
-   */
-  setBodyLimit(max: number): void {
-    this.parser.limitBody(max);
   }
 
   // ---- input: bytes, the FIN, the close ----
@@ -217,6 +207,7 @@ export class ServerConnection<C = unknown> extends ConnectionEndings<C> implemen
     if (head.contentLength !== 0) {
       this.stateName = 'body';
       body.onDemand = () => this.onBodyDemand(body);
+      body.onLimit = (max) => this.limitBody(body, max);
     } else {
       this.stateName = 'responding';
     }
@@ -239,6 +230,21 @@ export class ServerConnection<C = unknown> extends ConnectionEndings<C> implemen
     // RFC 9110 §10.1.1: 100 Continue once the app shows it wants the body.
     this.sendContinue();
     this.pump();
+  }
+
+  /**
+   * The body's limit was lowered (RequestBody.limit: a mount's maxBodyBytes, an
+   * adapter's spool bound) while it is still arriving: the parser holds the bytes
+   * to come to it, and throws the 413, answering nothing, when the declared length
+   * is over it (the caller answers in the app's place; the unread body is then
+   * drained or the connection closed, framing.ts). A body already past it is
+   * answered here as when the parser finds it past: the 413 in the app's place,
+   * then the close, for the rest of the body will not be read.
+   */
+  private limitBody(body: RequestBody, max: number): void {
+    if (body !== this.body) return; // an exchange that is over: its body is complete or failed
+    this.parser.limitBody(max);
+    if (body.received > max) this.protocolError(bodyTooLarge());
   }
 
   /** 100 Continue, once, to a client that waits for it (RFC 9110 §10.1.1): on the app's first read, or when it asks. */

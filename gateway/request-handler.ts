@@ -92,7 +92,7 @@ export class RequestHandler implements ConnectionHandler {
       // The engine holds the body to the mount's limit; a declared length already
       // over it is its 413, rendered here in place of the app.
       try {
-        conn.setBodyLimit(mount.maxBodyBytes);
+        body.limit(mount.maxBodyBytes);
       } catch (err) {
         if (!(err instanceof HttpError)) throw err;
         return this.sendError(res, { status: err.status, message: err.message, code: err.code, accept: head.headers['accept'] });

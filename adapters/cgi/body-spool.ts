@@ -5,13 +5,17 @@
 // it disappears with its last descriptor even if Portico is killed. The
 // program then reads the file directly as its stdin (the descriptor is handed
 // over, no copy through Node). Writes are positional (pwrite), leaving the
-// shared file offset at 0 for the program. The spool is bounded (413 past it).
+// shared file offset at 0 for the program. The spool is bounded: the bound is
+// handed to the body (BodyStream.limit), so a body past it is the server's one
+// 413, which also settles whether the connection is kept; on an env made
+// elsewhere, whose body has no limit(), the spool counts and throws that same
+// error itself.
 
 import { promises as fs } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { bodyTooLarge } from '../../core/index.js';
 import type { BodyStream } from '../env.js';
-import { CgiError } from './cgi-error.js';
 
 export interface Spool {
   length: number;
@@ -39,15 +43,24 @@ const openUnlinked = async (tmpDir: string): Promise<fs.FileHandle> => {
   return file;
 };
 
-/** Reads the whole body into a spool; throws CgiError 413 past the limit, or the body's own error. */
+/**
+ * Reads the whole body into a spool. Past the limit it throws (or the body fails
+ * with) the 413 HttpError ERR_BODY_TOO_LARGE; the body's own errors pass through.
+ */
 export const spoolBody = async (body: BodyStream, limits: SpoolLimits): Promise<Spool> => {
   const parts: Buffer[] = [];
   let length = 0;
   let file: fs.FileHandle | null = null;
+  // The body is held to the bound by the server when it can be; otherwise this loop counts.
+  let counted = limits.maxBytes;
+  if (typeof body.limit === 'function') {
+    body.limit(limits.maxBytes);
+    counted = Number.POSITIVE_INFINITY;
+  }
   try {
     for await (const chunk of body) {
       length += chunk.length;
-      if (length > limits.maxBytes) throw new CgiError('ERR_CGI_BODY_TOO_LARGE', `Request body exceeds ${limits.maxBytes} bytes`);
+      if (length > counted) throw bodyTooLarge();
       if (file === null) {
         parts.push(chunk);
         if (length <= limits.memoryBytes) continue;

@@ -10,7 +10,6 @@ import { HttpError } from '../../core/index.js';
 export type CgiErrorCode =
   | 'ERR_CGI_NOT_FOUND'
   | 'ERR_CGI_FORBIDDEN'
-  | 'ERR_CGI_BODY_TOO_LARGE'
   | 'ERR_CGI_BUSY'
   | 'ERR_CGI_SPAWN'
   | 'ERR_CGI_BAD_HEADERS'
@@ -22,7 +21,6 @@ export type CgiErrorCode =
 const STATUS: Record<CgiErrorCode, number> = {
   ERR_CGI_NOT_FOUND: 404,
   ERR_CGI_FORBIDDEN: 403,
-  ERR_CGI_BODY_TOO_LARGE: 413,
   ERR_CGI_BUSY: 503,
   ERR_CGI_SPAWN: 502,
   ERR_CGI_BAD_HEADERS: 502,

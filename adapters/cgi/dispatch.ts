@@ -7,7 +7,9 @@
 // the response started, cuts the connection.
 
 import { dirname } from 'node:path';
+import { HttpError } from '../../core/index.js';
 import type { Env, Responder } from '../env.js';
+import { sendErrorPage } from '../error-page.js';
 import { CgiError } from './cgi-error.js';
 import { sendError } from './error-response.js';
 import { ScriptResolver, type ScriptTarget } from './script-resolver.js';
@@ -21,6 +23,7 @@ import type { ResolvedOptions } from './options.js';
 export const MAX_REDIRECTS = 5;
 
 const NO_INPUT: ProgramInput = { kind: 'none' };
+const NO_STORE = { 'cache-control': 'no-store' };
 
 export class CgiDispatcher {
   private readonly resolver: ScriptResolver;
@@ -97,8 +100,10 @@ export class CgiDispatcher {
   private failed(err: unknown, env: Env, res: Responder, mount: string): void {
     if (err instanceof CgiError) return sendError(env, res, err.status, err.code);
     if (res.aborted) return;
+    // The body broke a limit (the spool's 413 that body.limit() throws, a body that failed): the server's own error.
+    if (err instanceof HttpError && err.status >= 400 && err.status < 500) return sendErrorPage(env, res, { status: err.status, message: err.message, code: err.code, headers: NO_STORE });
     const status = (err as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) return sendError(env, res, status); // the body broke a limit
+    if (typeof status === 'number' && status >= 400 && status < 500) return sendError(env, res, status); // a body from elsewhere
     this.options.logger.error('CGI request failed', { mount, cause: err });
     if (res.headersSent) res.abort(err instanceof Error ? err : new Error(String(err)));
     else sendError(env, res, 500);

@@ -1,4 +1,4 @@
-// The adapter's own answers (403, 404, 413, 502, 503, 504) go through the
+// The adapter's own answers (403, 404, 502, 503, 504) go through the
 // server's error pages (adapters/error-page.ts), so the user's pages and
 // Accept: application/json apply to them as to the router's 404. The message is
 // fixed per status (a program's path or stderr never reaches the client); the

@@ -39,7 +39,7 @@ export interface CgiOptions {
   retryAfterSeconds?: number;
   /** Spool bodies of unknown length (chunked) so CONTENT_LENGTH can be set. */
   spoolUnknownLength?: boolean;
-  /** Largest spooled body, in bytes (413 past it). */
+  /** Largest spooled body, in bytes: handed to the body (body.limit), so past it the server answers its 413 ERR_BODY_TOO_LARGE. */
   maxSpoolBytes?: number;
   /** Spooled bodies up to this size stay in memory; larger ones go to a temporary file. */
   spoolMemoryBytes?: number;

@@ -10,7 +10,7 @@
 
 import type { Env, Responder, App } from '../env.js';
 import type { Logger } from '../log.js';
-import { CgiError } from '../cgi/cgi-error.js';
+import { HttpError } from '../../core/index.js';
 import { spoolBody, type Spool } from '../cgi/body-spool.js';
 import { metaVariables, type MetaVariableOptions } from '../cgi/meta-variables.js';
 import { redirectEnv } from '../cgi/local-redirect.js';
@@ -129,8 +129,9 @@ export class FastCgiDispatcher {
 
   private failed(err: unknown, env: Env, res: Responder, logger: Logger, mount: string): void {
     if (err instanceof FastCgiError) return sendError(env, res, err.status, err.message.startsWith('Cannot connect') ? 'The application cannot be reached' : err.message, err.code);
-    if (err instanceof CgiError) return sendError(env, res, err.status, err.message, err.code.replace('ERR_CGI_', 'ERR_FCGI_'));
     if (res.aborted) return;
+    // The body broke a limit (the spool's 413 that body.limit() throws, a body that failed): the server's own error.
+    if (err instanceof HttpError && err.status >= 400 && err.status < 500) return sendError(env, res, err.status, err.message, err.code);
     const status = (err as { status?: unknown }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) return sendError(env, res, status, 'The request body could not be read');
     logger.error('FastCGI request failed', { mount, cause: err });

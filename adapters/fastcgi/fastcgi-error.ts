@@ -11,7 +11,6 @@ import { HttpError } from '../../core/index.js';
 export type FastCgiErrorCode =
   | 'ERR_FCGI_NOT_FOUND'
   | 'ERR_FCGI_FORBIDDEN'
-  | 'ERR_FCGI_BODY_TOO_LARGE'
   | 'ERR_FCGI_BUSY'
   | 'ERR_FCGI_OVERLOADED'
   | 'ERR_FCGI_CONNECT'
@@ -26,7 +25,6 @@ export type FastCgiErrorCode =
 const STATUS: Record<FastCgiErrorCode, number> = {
   ERR_FCGI_NOT_FOUND: 404,
   ERR_FCGI_FORBIDDEN: 403,
-  ERR_FCGI_BODY_TOO_LARGE: 413,
   ERR_FCGI_BUSY: 503,
   ERR_FCGI_OVERLOADED: 503,
   ERR_FCGI_CONNECT: 502,

@@ -44,7 +44,7 @@ export interface FastCgiOptions {
   idleTimeoutMs?: number;
   /** Milliseconds to drain an answer after FCGI_ABORT_REQUEST before the connection is closed. Default 2 000. */
   abortGraceMs?: number;
-  /** Largest spooled (chunked) request body, in bytes; 413 past it. Default 256 MiB. */
+  /** Largest spooled (chunked) request body, in bytes: handed to the body (body.limit), so past it the server answers its 413 ERR_BODY_TOO_LARGE. Default 256 MiB. */
   maxSpoolBytes?: number;
   /** Spooled bodies up to this size stay in memory. Default 64 KiB. */
   spoolMemoryBytes?: number;

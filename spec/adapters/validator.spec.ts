@@ -66,6 +66,7 @@ const appCases: Array<[string, App, string]> = [
     'app.return',
   ],
   ['writeHead with a bad status', (_env, res) => void res.writeHead(1000), 'res.writeHead'],
+  ['a body limit that is not a byte count', (env) => void env.body.limit!(-1), 'body.limit'],
 ];
 
 for (const [title, app, rule] of appCases) {
@@ -117,4 +118,9 @@ test('checkEnv reports a server that builds a bad env', (t) => {
     t.true(rules.includes(rule), `reports ${rule}`);
   }
   t.throws(() => validate(() => undefined)(bad, {} as never), { instanceOf: ContractViolation });
+  const body = { length: 0, read: () => null, flow: () => {} };
+  const limits: string[] = [];
+  checkEnv({ ...(bad as object), body: { ...body, limit: 5 } } as unknown as Env, (rule, message) => void (rule === 'env.body' && limits.push(message)));
+  checkEnv({ ...(bad as object), body } as unknown as Env, (rule, message) => void (rule === 'env.body' && limits.push(message)));
+  t.deepEqual(limits, ['limit is not a function'], 'limit() is optional, and a function when present');
 });

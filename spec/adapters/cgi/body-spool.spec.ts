@@ -1,7 +1,8 @@
 // Bodies of unknown length (chunked) are spooled so CONTENT_LENGTH can be set:
 // in memory when small, else in a temporary file unlinked at once (so nothing
-// is ever left behind), bounded by maxSpoolBytes (413). With spooling off the
-// body streams without CONTENT_LENGTH.
+// is ever left behind), bounded by maxSpoolBytes, which the adapter hands to the
+// body: past it is the engine's 413 (the cases in spec/helpers/spool-limit.ts,
+// shared with FastCGI). With spooling off the body streams without CONTENT_LENGTH.
 
 import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -10,11 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { request } from 'undici';
-import { RequestBody } from '../../../core/index.js';
+import { HttpError, RequestBody } from '../../../core/index.js';
 import { cgiApp } from '../../../adapters/cgi/index.js';
 import { spoolBody } from '../../../adapters/cgi/body-spool.js';
-import { CgiError } from '../../../adapters/cgi/cgi-error.js';
+import type { BodyStream } from '../../../adapters/env.js';
 import { startServer } from '../../helpers/server.js';
+import { spoolLimitCases } from '../../helpers/spool-limit.js';
 import { FIXTURES, captureLog } from './helpers.js';
 
 const pattern = (size: number): Buffer => {
@@ -39,6 +41,7 @@ const setup = async (t: ExecutionContext) => {
       '/cgi': cgiApp(common),
       '/small': cgiApp({ ...common, maxSpoolBytes: 1024 * 1024 }),
       '/stream': cgiApp({ ...common, spoolUnknownLength: false }),
+      '/tiny': cgiApp({ ...common, maxSpoolBytes: 1000 }),
     },
   });
   return { ...server, spoolDir, log };
@@ -67,6 +70,25 @@ test('a chunked body past maxSpoolBytes is a 413, and no spool file is left', as
   }
   t.deepEqual(readdirSync(spoolDir), []);
 });
+
+spoolLimitCases(
+  test,
+  'cgi',
+  async (t) => {
+    const { port } = await setup(t);
+    return {
+      port,
+      limit: 1000,
+      spooled: '/tiny/echo.sh',
+      next: '/tiny/echo.sh',
+      spooledDeclared: '/tiny/nph-raw.sh',
+      streamed: '/tiny/echo.sh',
+      lengthSeen: (res) => res.body.length,
+      boundAfterArrival: true,
+    };
+  },
+  true,
+);
 
 test('with spoolUnknownLength: false a chunked body streams without CONTENT_LENGTH', async (t) => {
   const { url } = await setup(t);
@@ -97,7 +119,7 @@ test('spoolBody: the file is unlinked from the start and read from offset 0', as
   await file.close();
 });
 
-test('spoolBody: small bodies stay in memory; past maxBytes a CgiError 413', async (t) => {
+test('spoolBody: small bodies stay in memory; past maxBytes the engine\'s 413, from the body or, on a body without limit(), counted', async (t) => {
   const small = new RequestBody(-1, 1 << 20);
   small.push(Buffer.from('abc'));
   small.push(Buffer.from('def'));
@@ -108,6 +130,13 @@ test('spoolBody: small bodies stay in memory; past maxBytes a CgiError 413', asy
   const big = new RequestBody(-1, 1 << 20);
   big.push(Buffer.alloc(200));
   big.end(null, null);
-  const err = await t.throwsAsync(spoolBody(big, { maxBytes: 100, memoryBytes: 50, tmpDir: tmpdir() }), { instanceOf: CgiError });
-  t.is(err?.status, 413);
+  let limited = -1;
+  const limit = big.limit.bind(big);
+  big.limit = (max) => limit((limited = max));
+  const err = await t.throwsAsync(spoolBody(big, { maxBytes: 100, memoryBytes: 50, tmpDir: tmpdir() }), { instanceOf: HttpError });
+  t.deepEqual([err?.status, err?.code, limited], [413, 'ERR_BODY_TOO_LARGE', 100]);
+  // An env made elsewhere: a body with no limit() of its own.
+  const foreign = { length: -1, async *[Symbol.asyncIterator]() { yield Buffer.alloc(60); yield Buffer.alloc(60); } } as unknown as BodyStream;
+  const counted = await t.throwsAsync(spoolBody(foreign, { maxBytes: 100, memoryBytes: 50, tmpDir: tmpdir() }), { instanceOf: HttpError });
+  t.deepEqual([counted?.status, counted?.code], [413, 'ERR_BODY_TOO_LARGE']);
 });

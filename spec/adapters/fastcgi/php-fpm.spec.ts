@@ -16,6 +16,7 @@ import { fastcgiApp } from '../../../adapters/fastcgi/index.js';
 import { needs } from '../../helpers/system-program.js';
 import { startServer } from '../../helpers/server.js';
 import { exchange } from '../../helpers/raw-client.js';
+import { spoolLimitCases } from '../../helpers/spool-limit.js';
 import { PHP_ROOT, captureLog, eventually, startFpm, startPhpServer } from './helpers.js';
 
 const { test } = needs('php-fpm');
@@ -270,3 +271,21 @@ test('traversal is refused: dot-segments stay inside the root, encoded slashes a
     t.false(r.body.includes('root:'), target);
   }
 });
+
+spoolLimitCases(
+  test,
+  'php-fpm',
+  async (t) => {
+    const { port } = await startPhpServer(t, fpm, { maxSpoolBytes: 1000 });
+    return {
+      port,
+      limit: 1000,
+      spooled: '/input.php',
+      next: '/hello.php',
+      streamed: '/input.php',
+      lengthSeen: (res) => (JSON.parse(res.body.toString()) as { length: number }).length,
+      boundAfterArrival: false,
+    };
+  },
+  false,
+);
