@@ -4,7 +4,7 @@
 
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import express from 'express';
 import { WebSocketServer } from 'ws';
 
@@ -62,11 +62,23 @@ export const startUpstream = async (setup: (app: express.Express) => void, tls?:
   };
 };
 
-/** A port nothing listens on (bound, then released). */
+/** Whether a connection to 127.0.0.1:`port` is refused (no answer within 2 s: not). */
+const refuses = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setTimeout(2000, () => (socket.destroy(), resolve(false)));
+    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
+
+/**
+ * A port nothing listens on, nor will while the tests run: the first below 1024
+ * that refuses a connection. Those are outside the range the kernel hands out for
+ * port 0, so no other test's server can take it, as it could take an ephemeral
+ * port bound and released (a run saw the "refused" upstream answer 404 from some
+ * other server that got the port).
+ */
 export const closedPort = async (): Promise<number> => {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (let port = 1; port < 1024; port++) if (await refuses(port)) return port;
+  throw new Error('no port below 1024 on 127.0.0.1 refuses connections');
 };
