@@ -205,12 +205,28 @@ withOpenssl('TLS behind the PROXY protocol: the header precedes the handshake', 
 
 // ---- behind a real HAProxy (Debian's haproxy package) ----
 
+const bindable = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+
+/**
+ * A free port for HAProxy to bind, below the kernel's ephemeral range: no other
+ * test's port-0 server can take it before HAProxy binds it, as it could take an
+ * ephemeral port bound and released here (the error-page spec saw that happen).
+ */
+const taken = new Set<number>();
 const freePort = async (): Promise<number> => {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
+  const low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  for (let i = 0; i < 100; i++) {
+    const port = 1024 + Math.floor(Math.random() * (low - 1024));
+    if (taken.has(port) || !(await bindable(port))) continue;
+    taken.add(port);
+    return port;
+  }
+  throw new Error(`no free port below ${low}`);
 };
 
 const waitForPort = async (port: number, deadline: number): Promise<void> => {
