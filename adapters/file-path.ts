@@ -8,19 +8,25 @@
 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { invalidOption } from './option-error.js';
 
 /** What a path option accepts. */
 export type PathLike = string | URL;
 
-/** The absolute path `value` names; a TypeError saying `what` it must be otherwise. */
+/** The absolute path `value` names; an OptionError (ERR_INVALID_OPTION) saying `what` it must be otherwise. */
 export const toPath = (value: unknown, label: string, what = 'a path'): string => {
   if (value instanceof URL || (typeof value === 'string' && value.startsWith('file:'))) {
     const url = value instanceof URL ? value : parseUrl(value, label, what);
-    if (url.protocol !== 'file:') throw new TypeError(`${label} must be ${what} or a file: URL, got a ${url.protocol} URL`);
-    return path.resolve(fileURLToPath(url));
+    if (url.protocol !== 'file:') throw invalidOption(`${label} must be ${what} or a file: URL, got a ${url.protocol} URL`);
+    try {
+      return path.resolve(fileURLToPath(url));
+    } catch (err) {
+      // node's own (a host other than localhost, an encoded slash): the same error as any bad path.
+      throw invalidOption(`${label} must be ${what} or a file: URL, got ${JSON.stringify(url.href)}: ${(err as Error).message}`, { cause: err });
+    }
   }
   if (typeof value !== 'string' || value === '') {
-    throw new TypeError(`${label} must be ${what} or a file: URL, got ${value === '' ? 'an empty string' : typeof value}`);
+    throw invalidOption(`${label} must be ${what} or a file: URL, got ${value === '' ? 'an empty string' : typeof value}`);
   }
   return path.resolve(value);
 };
@@ -29,7 +35,7 @@ const parseUrl = (value: string, label: string, what: string): URL => {
   try {
     return new URL(value);
   } catch {
-    throw new TypeError(`${label} must be ${what} or a file: URL, got ${JSON.stringify(value)}`);
+    throw invalidOption(`${label} must be ${what} or a file: URL, got ${JSON.stringify(value)}`);
   }
 };
 

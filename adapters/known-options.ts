@@ -5,6 +5,7 @@
 // so tsc fails when an option is added to the type but not to the list.
 
 import { didYouMean } from './did-you-mean.js';
+import { OptionError } from './option-error.js';
 
 /** The keys of a "satisfies Record<keyof Options, 1>" object. */
 export const optionKeys = (keys: Record<string, 1>): readonly string[] => Object.keys(keys);
@@ -17,8 +18,8 @@ export const unknownOption = (options: object, known: readonly string[]): string
   return null;
 };
 
-/** Throws a TypeError "<adapter>: unknown option ..." for the first unknown key of `options`. */
+/** Throws an OptionError ERR_UNKNOWN_OPTION "<adapter>: unknown option ..." for the first unknown key of `options`. */
 export const refuseUnknownOptions = (adapter: string, options: object, known: readonly string[]): void => {
   const problem = unknownOption(options, known);
-  if (problem !== null) throw new TypeError(`${adapter}: ${problem}`);
+  if (problem !== null) throw new OptionError('ERR_UNKNOWN_OPTION', `${adapter}: ${problem}`);
 };

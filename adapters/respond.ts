@@ -4,6 +4,7 @@
 // says it is full, so a fast producer never outruns a slow client. A client
 // that leaves stops the pulling and cancels the source.
 
+import { HttpError } from '../core/index.js';
 import type { AppResponse, Chunk, Responder, ResponseBody } from './env.js';
 
 export const drained = (res: Responder): Promise<void> =>
@@ -18,8 +19,9 @@ const sendBody = async (res: Responder, body: ResponseBody, answer: AppResponse)
   if (body === null || body === undefined) return res.end(undefined, answer.trailers);
   if (typeof body === 'string' || body instanceof Uint8Array) return res.end(body, answer.trailers);
   if (isReadableStream(body)) return pumpReader(res, body.getReader(), answer);
-  if (Symbol.asyncIterator in body) return pumpIterable(res, body, answer);
-  throw new TypeError('Unsupported response body type');
+  if (typeof body === 'object' && Symbol.asyncIterator in body) return pumpIterable(res, body, answer);
+  // The validator reports it as 'response.body'; unvalidated, it is the app's failure (a 500).
+  throw new HttpError<'ERR_BAD_RESPONSE_BODY'>('ERR_BAD_RESPONSE_BODY', 500, 'Unsupported response body type');
 };
 
 const isReadableStream = (body: object): body is ReadableStream<Uint8Array> =>

@@ -7,6 +7,7 @@
 // so a server without it pays nothing.
 
 import type { OutgoingHeaders, OutgoingResponse } from '../core/index.js';
+import { ConfigError } from './config-error.js';
 
 export interface HstsOptions {
   /** Seconds the browser keeps to HTTPS. Default 31536000 (a year). */
@@ -19,15 +20,15 @@ export interface HstsOptions {
 
 const YEAR = 31_536_000;
 
-/** The field value for `hsts` (true, a max-age, or options); throws a TypeError on a bad one. */
+/** The field value for `hsts` (true, a max-age, or options); throws a ConfigError on a bad one. */
 export const hstsValue = (hsts: true | number | HstsOptions): string => {
   const o: HstsOptions = hsts === true ? {} : typeof hsts === 'number' ? { maxAge: hsts } : hsts;
-  if (o === null || typeof o !== 'object') throw new TypeError('hsts: must be true, a max-age in seconds, or { maxAge, includeSubDomains, preload }');
+  if (o === null || typeof o !== 'object') throw new ConfigError('hsts: must be true, a max-age in seconds, or { maxAge, includeSubDomains, preload }');
   const maxAge = o.maxAge ?? YEAR;
-  if (!Number.isInteger(maxAge) || maxAge < 0) throw new TypeError(`hsts.maxAge: must be a whole number of seconds, got ${String(o.maxAge)}`);
+  if (!Number.isInteger(maxAge) || maxAge < 0) throw new ConfigError(`hsts.maxAge: must be a whole number of seconds, got ${String(o.maxAge)}`);
   // hstspreload.org refuses a preload request without both; sending one would only mislead.
   if (o.preload === true && (o.includeSubDomains !== true || maxAge < YEAR)) {
-    throw new TypeError('hsts.preload: needs includeSubDomains and a maxAge of at least 31536000 (one year)');
+    throw new ConfigError('hsts.preload: needs includeSubDomains and a maxAge of at least 31536000 (one year)');
   }
   return `max-age=${maxAge}${o.includeSubDomains === true ? '; includeSubDomains' : ''}${o.preload === true ? '; preload' : ''}`;
 };

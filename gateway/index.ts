@@ -8,5 +8,6 @@ export { consoleLogger, silentLogger } from './log.js';
 export { compress, type CompressionOptions } from '../adapters/middleware/compression/index.js';
 export { parseProxyHeader, ProxyProtocolError, type ProxyProtocolOptions } from './proxy-protocol.js';
 export { validate, checkEnv, ContractViolation, type Violation, type ViolationReport } from '../adapters/validator.js';
+export { OptionError, type OptionErrorCode } from '../adapters/option-error.js';
 export type { App, AppResponse, Env, Responder, ResponseBody, Chunk, OutgoingHeaders } from '../adapters/env.js';
 export { HttpError, PorticoError, type HttpErrorCode, type Limits, type Timeouts, RequestBody, STATUS_TEXT } from '../core/index.js';

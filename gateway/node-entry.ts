@@ -10,6 +10,7 @@ import type http from 'node:http';
 import type https from 'node:https';
 import { NodeHttpsServer, NodeServer, type EngineOptions, type EngineSettings, type NodeHandler, type StartEngine } from '../adapters/node/index.js';
 import { validateOptions } from './config.js';
+import { ConfigError } from './config-error.js';
 import type { ServeOptions, TlsOptions } from './server.js';
 import { socketEngine, type SocketEngineSettings } from './socket-engine.js';
 
@@ -37,7 +38,7 @@ const porticoOptions = (raw: NodePorticoOptions | undefined): NodePorticoOptions
   if (raw === undefined) return {};
   const options = validateOptions(raw, (key) => `createServer(): "portico.${key}"`, { base: process.cwd(), api: true }) as NodePorticoOptions;
   for (const key of Object.keys(options)) {
-    if (!SUPPORTED.has(key)) throw new TypeError(`createServer(): "portico.${key}" has no meaning on a node server (supported: ${[...SUPPORTED].join(', ')})`);
+    if (!SUPPORTED.has(key)) throw new ConfigError(`createServer(): "portico.${key}" has no meaning on a node server (supported: ${[...SUPPORTED].join(', ')})`);
   }
   return options;
 };

@@ -16,6 +16,7 @@ import type { App, Env, Responder } from '../adapters/env.js';
 import { errorAnswer } from '../adapters/error-page.js';
 import { fail, nonNegative, plainObject, positive, unknownKey, type Check } from './option-checks.js';
 import type { MountOptions, MountTable } from './router.js';
+import { ConfigError } from './config-error.js';
 
 export interface RateLimitOptions {
   /** Requests per second, or nginx's "10r/s" / "600r/m". */
@@ -39,7 +40,7 @@ const rateOf = (rate: unknown): number => {
 /** "10r/s", "600r/m" or a number of requests per second → requests per second. */
 export const parseRate = (rate: number | string): number => {
   const perSecond = rateOf(rate);
-  if (Number.isNaN(perSecond)) throw new RangeError(`rate must look like "10r/s" or "600r/m" (or be a positive number per second), got ${JSON.stringify(rate)}`);
+  if (Number.isNaN(perSecond)) throw new ConfigError(`rate must look like "10r/s" or "600r/m" (or be a positive number per second), got ${JSON.stringify(rate)}`);
   return perSecond;
 };
 

@@ -10,6 +10,7 @@
 // (or `httpsPort` when a NAT or container maps it), left out when it is 443.
 
 import type { App, Env } from '../adapters/env.js';
+import { ConfigError } from './config-error.js';
 
 export interface RedirectHttpOptions {
   /** The plain HTTP port to listen on (80; 0 picks a free one). */
@@ -64,8 +65,8 @@ export const redirectApp = (httpsPort: () => number): App => (env) => {
 export const redirectOptions = (value: number | RedirectHttpOptions): RedirectHttpOptions => {
   const o = typeof value === 'number' ? { port: value } : value;
   const isPort = (n: unknown): boolean => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 65535;
-  if (o === null || typeof o !== 'object' || !isPort(o.port)) throw new TypeError('redirectHttp: needs a port from 0 to 65535');
-  if (o.httpsPort !== undefined && (!isPort(o.httpsPort) || o.httpsPort === 0)) throw new TypeError('redirectHttp.httpsPort: must be a port from 1 to 65535');
-  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) throw new TypeError('redirectHttp.host: must be an address');
+  if (o === null || typeof o !== 'object' || !isPort(o.port)) throw new ConfigError('redirectHttp: needs a port from 0 to 65535');
+  if (o.httpsPort !== undefined && (!isPort(o.httpsPort) || o.httpsPort === 0)) throw new ConfigError('redirectHttp.httpsPort: must be a port from 1 to 65535');
+  if (o.host !== undefined && (typeof o.host !== 'string' || o.host === '')) throw new ConfigError('redirectHttp.host: must be an address');
   return o;
 };

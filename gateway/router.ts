@@ -4,6 +4,7 @@
 // limited to methods (405 with Allow for the others) and to a Host (virtual hosts).
 
 import type { App } from '../adapters/env.js';
+import { ConfigError } from './config-error.js';
 import type { RateLimitOptions } from './rate-limit.js';
 import type { CompressionOptions } from '../adapters/middleware/compression/index.js';
 
@@ -43,7 +44,7 @@ export type RouteResult =
 
 const normalizePrefix = (prefix: string): string => {
   if (prefix === '' || prefix === '/') return '';
-  if (!prefix.startsWith('/')) throw new Error(`Mount prefix must start with "/": ${prefix}`);
+  if (!prefix.startsWith('/')) throw new ConfigError(`Mount prefix must start with "/": ${prefix}`);
   return prefix.replace(/\/+$/, '');
 };
 
@@ -53,7 +54,7 @@ export class Router {
   constructor(table: MountTable) {
     this.mounts = Object.entries(table).map(([prefix, spec]) => {
       const options: MountOptions = typeof spec === 'function' ? { app: spec } : spec;
-      if (typeof options.app !== 'function') throw new Error(`Mount ${prefix || '/'} has no app function`);
+      if (typeof options.app !== 'function') throw new ConfigError(`Mount ${prefix || '/'} has no app function`);
       const p = normalizePrefix(prefix);
       return {
         prefix: p,

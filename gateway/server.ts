@@ -167,7 +167,7 @@ export class Server {
   }
 
   private redirectServer(o: RedirectHttpOptions): Server {
-    if (!this.secure && o.httpsPort === undefined) throw new TypeError('redirectHttp: needs tls (or httpsPort, when TLS ends in front of Portico)');
+    if (!this.secure && o.httpsPort === undefined) throw new ConfigError('redirectHttp: needs tls (or httpsPort, when TLS ends in front of Portico)');
     return new Server(this.redirectServerOptions(o));
   }
 

@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { toOptionalPath, toPath, type PathLike } from '../file-path.js';
 import { optionKeys, refuseUnknownOptions } from '../known-options.js';
 import { consoleLogger, type CgiLogger } from './stderr-log.js';
+import { invalidOption } from '../option-error.js';
 
 export interface CgiOptions {
   /** One program that answers every request under the mount. Paths here are strings (relative to the
@@ -76,7 +77,7 @@ const ALWAYS_PASSED = ['PATH', 'LD_LIBRARY_PATH'];
 
 const positive = (name: string, value: number | undefined, fallback: number): number => {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 0) throw new TypeError(`cgiApp: ${name} must be a non-negative number`);
+  if (!Number.isFinite(value) || value < 0) throw invalidOption(`cgiApp: ${name} must be a non-negative number`);
   return value;
 };
 
@@ -85,7 +86,7 @@ const KNOWN = optionKeys({ script: 1, root: 1, documentRoot: 1, env: 1, passEnv:
 export const resolveOptions = (options: CgiOptions): ResolvedOptions => {
   refuseUnknownOptions('cgiApp', options, KNOWN);
   if ((options.script === undefined) === (options.root === undefined)) {
-    throw new TypeError('cgiApp: give exactly one of `script` (one program) or `root` (a folder of programs)');
+    throw invalidOption('cgiApp: give exactly one of `script` (one program) or `root` (a folder of programs)');
   }
   const script = toOptionalPath(options.script, 'cgiApp: `script`', 'a program path') ?? null;
   const root = toOptionalPath(options.root, 'cgiApp: `root`', 'a folder path') ?? null;
@@ -95,7 +96,7 @@ export const resolveOptions = (options: CgiOptions): ResolvedOptions => {
     if (value !== undefined) baseEnv[name] = value;
   }
   for (const [name, value] of Object.entries(options.env ?? {})) {
-    if (typeof value !== 'string') throw new TypeError(`cgiApp: env.${name} must be a string`);
+    if (typeof value !== 'string') throw invalidOption(`cgiApp: env.${name} must be a string`);
   }
   return {
     script,

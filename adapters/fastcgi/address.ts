@@ -6,6 +6,7 @@
 
 import type { NetConnectOpts } from 'node:net';
 import { toPath } from '../file-path.js';
+import { invalidOption } from '../option-error.js';
 
 export interface FastCgiAddress {
   /** The address as given, for log lines. */
@@ -15,16 +16,16 @@ export interface FastCgiAddress {
 
 export const parseAddress = (address: string | URL): FastCgiAddress => {
   if (address instanceof URL || (typeof address === 'string' && address.startsWith('file:'))) address = 'unix:' + toPath(address, 'fastcgiApp: `address`', '"unix:/path", "host:port"');
-  if (typeof address !== 'string' || address === '') throw new TypeError('fastcgiApp: `address` must be "unix:/path" or "host:port"');
+  if (typeof address !== 'string' || address === '') throw invalidOption('fastcgiApp: `address` must be "unix:/path" or "host:port"');
   if (address.startsWith('unix:') || address.startsWith('/')) {
     const path = address.startsWith('unix:') ? address.slice(5) : address;
-    if (path === '') throw new TypeError(`fastcgiApp: no socket path in ${JSON.stringify(address)}`);
+    if (path === '') throw invalidOption(`fastcgiApp: no socket path in ${JSON.stringify(address)}`);
     return { label: `unix:${path}`, connect: { path } };
   }
   const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(address);
   const port = m === null ? NaN : Number(m[3]);
   if (m === null || port < 1 || port > 65535) {
-    throw new TypeError(`fastcgiApp: address ${JSON.stringify(address)} is neither "unix:/path" nor "host:port"`);
+    throw invalidOption(`fastcgiApp: address ${JSON.stringify(address)} is neither "unix:/path" nor "host:port"`);
   }
   return { label: address, connect: { host: m[1] ?? m[2]!, port } };
 };

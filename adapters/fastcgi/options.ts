@@ -11,6 +11,7 @@ import { toOptionalPath, type PathLike } from '../file-path.js';
 import { optionKeys, refuseUnknownOptions } from '../known-options.js';
 import { consoleLoggerFor, type Logger } from '../log.js';
 import { parseAddress, type FastCgiAddress } from './address.js';
+import { invalidOption } from '../option-error.js';
 
 export interface FastCgiOptions {
   /** Where the application listens: "unix:/run/php/php8.2-fpm.sock" or "host:port" (nginx's fastcgi_pass). */
@@ -83,26 +84,26 @@ export const consoleLogger: Logger = consoleLoggerFor('fastcgi');
 
 const nonNegative = (name: string, value: number | undefined, fallback: number): number => {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new TypeError(`fastcgiApp: ${name} must be a non-negative number`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalidOption(`fastcgiApp: ${name} must be a non-negative number`);
   return value;
 };
 
 const KNOWN = optionKeys({ address: 1, root: 1, index: 1, frontController: 1, extensions: 1, staticFiles: 1, params: 1, passAuthorization: 1, connectTimeoutMs: 1, readTimeoutMs: 1, maxConnections: 1, maxQueued: 1, queueTimeoutMs: 1, idleTimeoutMs: 1, abortGraceMs: 1, maxSpoolBytes: 1, spoolMemoryBytes: 1, tmpDir: 1, maxHeaderBytes: 1, logger: 1 } satisfies Record<keyof FastCgiOptions, 1>);
 
 export const resolveOptions = (options: FastCgiOptions): ResolvedFastCgiOptions => {
-  if (options === null || typeof options !== 'object') throw new TypeError('fastcgiApp: options must be an object with `address` and `root`');
+  if (options === null || typeof options !== 'object') throw invalidOption('fastcgiApp: options must be an object with `address` and `root`');
   refuseUnknownOptions('fastcgiApp', options, KNOWN);
   const root = toOptionalPath(options.root, 'fastcgiApp: `root`', 'the document root folder') ?? null;
   const index = options.index ?? 'index.php';
   if (typeof index !== 'string' || index === '' || index.includes('/') || index.startsWith('.')) {
-    throw new TypeError('fastcgiApp: `index` must be a file name such as "index.php"');
+    throw invalidOption('fastcgiApp: `index` must be a file name such as "index.php"');
   }
   const extensions = (options.extensions ?? ['.php']).map((e) => {
-    if (typeof e !== 'string' || !/^\.[A-Za-z0-9]+$/.test(e)) throw new TypeError(`fastcgiApp: extension ${JSON.stringify(e)} must look like ".php"`);
+    if (typeof e !== 'string' || !/^\.[A-Za-z0-9]+$/.test(e)) throw invalidOption(`fastcgiApp: extension ${JSON.stringify(e)} must look like ".php"`);
     return e.toLowerCase();
   });
   for (const [name, value] of Object.entries(options.params ?? {})) {
-    if (typeof value !== 'string') throw new TypeError(`fastcgiApp: params.${name} must be a string`);
+    if (typeof value !== 'string') throw invalidOption(`fastcgiApp: params.${name} must be a string`);
   }
   return {
     address: parseAddress(options.address),

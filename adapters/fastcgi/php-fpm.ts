@@ -23,6 +23,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { consoleLoggerFor, type Logger } from '../log.js';
+import { invalidOption } from '../option-error.js';
 
 export interface PhpFpmOptions {
   /** The php-fpm program. Default: php-fpm, else the newest php-fpmX.Y, on PATH or in /usr/sbin. */
@@ -70,7 +71,7 @@ export const findPhpFpm = (): string | null => {
 };
 
 const iniLine = (name: string, value: string): string => {
-  if (!/^[A-Za-z0-9_.]+$/.test(name) || /[\r\n]/.test(value)) throw new TypeError(`phpFpm: bad ini setting ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z0-9_.]+$/.test(name) || /[\r\n]/.test(value)) throw invalidOption(`phpFpm: bad ini setting ${JSON.stringify(name)}`);
   return `php_admin_value[${name}] = ${value}`;
 };
 

@@ -17,6 +17,7 @@ import { optionKeys, refuseUnknownOptions } from '../known-options.js';
 import { requestFields, responseFields, type ForwardOptions } from './headers.js';
 import { tunnelUpgrade } from './upgrade.js';
 import { consoleLogger, sendProxyError, type ProxyLogger } from './proxy-error.js';
+import { invalidOption } from '../option-error.js';
 
 export interface ProxyOptions {
   /** The upstream's URL: origin and an optional base path ("http://127.0.0.1:3000/api"). */
@@ -61,7 +62,7 @@ const KNOWN = optionKeys({ upstream: 1, timeoutMs: 1, headersTimeoutMs: 1, conne
 export const proxyApp = (options: ProxyOptions): ProxyApp => {
   refuseUnknownOptions('proxyApp', options, KNOWN);
   const url = new URL(options.upstream);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`proxyApp: upstream must be an http: or https: URL, not ${options.upstream}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidOption(`proxyApp: upstream must be an http: or https: URL, not ${options.upstream}`);
   const timeout = options.timeoutMs ?? 60_000;
   const config: ResolvedProxy = {
     url,

@@ -1,5 +1,6 @@
 // The options of staticApp(), checked once when the mount is created so that a
-// typo fails at startup with a precise message and a stable code, never at the
+// typo fails at startup with a precise message and a stable code (the adapters'
+// ERR_UNKNOWN_OPTION and ERR_INVALID_OPTION, and ERR_STATIC_ROOT), never at the
 // first request. The root is made absolute and its real path (symlinks
 // resolved) is taken here; the request path only ever has to compare strings
 // against it.
@@ -7,7 +8,8 @@
 import fs from 'node:fs';
 import { relativeHint, toPath } from '../file-path.js';
 import { optionKeys, unknownOption } from '../known-options.js';
-import { PorticoError, isFieldValue } from '../../core/index.js';
+import { isFieldValue } from '../../core/index.js';
+import { OptionError, type OptionErrorCode } from '../option-error.js';
 import { MimeTable, normalizeExtension } from './mime-types.js';
 
 export interface StaticOptions {
@@ -35,10 +37,10 @@ export interface StaticOptions {
   etag?: boolean;
 }
 
-export type StaticOptionsErrorCode = 'ERR_STATIC_OPTIONS' | 'ERR_STATIC_ROOT';
+export type StaticOptionsErrorCode = OptionErrorCode | 'ERR_STATIC_ROOT';
 
-/** staticApp() was given options it cannot use (a PorticoError: thrown to the caller, never answered). */
-export class StaticOptionsError extends PorticoError<StaticOptionsErrorCode> {
+/** staticApp() was given options it cannot use (an OptionError: thrown to the caller, never answered). */
+export class StaticOptionsError extends OptionError<StaticOptionsErrorCode> {
   override readonly name = 'StaticOptionsError';
 }
 
@@ -61,8 +63,8 @@ export interface StaticConfig {
 
 const KNOWN = optionKeys({ root: 1, index: 1, mimeTypes: 1, cacheControl: 1, precompressed: 1, listDirectories: 1, spa: 1, dotfiles: 1, etag: 1 } satisfies Record<keyof StaticOptions, 1>);
 
-const fail = (message: string): never => {
-  throw new StaticOptionsError('ERR_STATIC_OPTIONS', `staticApp: ${message}`);
+const fail = (message: string, code: OptionErrorCode = 'ERR_INVALID_OPTION'): never => {
+  throw new StaticOptionsError(code, `staticApp: ${message}`);
 };
 
 const optionalBoolean = (options: StaticOptions, key: 'precompressed' | 'listDirectories' | 'etag', fallback: boolean): boolean => {
@@ -75,7 +77,7 @@ const optionalBoolean = (options: StaticOptions, key: 'precompressed' | 'listDir
 export const resolveOptions = (options: StaticOptions): StaticConfig => {
   if (options === null || typeof options !== 'object') fail('options must be an object with a "root"');
   const unknown = unknownOption(options, KNOWN);
-  if (unknown !== null) fail(unknown);
+  if (unknown !== null) fail(unknown, 'ERR_UNKNOWN_OPTION');
   const root = resolveRoot(options.root);
   return {
     root,

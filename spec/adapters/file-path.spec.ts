@@ -10,6 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { relativeHint, toPath } from '../../adapters/file-path.js';
+import { OptionError } from '../../adapters/option-error.js';
 import { staticApp } from '../../adapters/static/index.js';
 import { cgiApp } from '../../adapters/cgi/index.js';
 import { fastcgiApp } from '../../adapters/fastcgi/index.js';
@@ -28,10 +29,10 @@ test('toPath: strings resolve against the working directory; file: URLs, as obje
   t.is(toPath(new URL('file:///srv/my%20site/'), 'root'), '/srv/my site');
   t.is(toPath('file:///srv/site', 'root'), '/srv/site');
   t.is(toPath(new URL('./site', 'file:///srv/app/config.mjs'), 'root'), '/srv/app/site');
-  t.throws(() => toPath(new URL('https://example.com/site'), '"root"'), { instanceOf: TypeError, message: '"root" must be a path or a file: URL, got a https: URL' });
-  t.throws(() => toPath('', '"root"'), { instanceOf: TypeError, message: /got an empty string/ });
-  t.throws(() => toPath(42, '"root"', 'a folder path'), { instanceOf: TypeError, message: '"root" must be a folder path or a file: URL, got number' });
-  t.throws(() => toPath('file://elsewhere/site', '"root"'), { instanceOf: TypeError });
+  t.throws(() => toPath(new URL('https://example.com/site'), '"root"'), { instanceOf: OptionError, code: 'ERR_INVALID_OPTION', message: '"root" must be a path or a file: URL, got a https: URL' } as never);
+  t.throws(() => toPath('', '"root"'), { instanceOf: OptionError, code: 'ERR_INVALID_OPTION', message: /got an empty string/ } as never);
+  t.throws(() => toPath(42, '"root"', 'a folder path'), { instanceOf: OptionError, code: 'ERR_INVALID_OPTION', message: '"root" must be a folder path or a file: URL, got number' } as never);
+  t.throws(() => toPath('file://elsewhere/site', '"root"'), { instanceOf: OptionError, code: 'ERR_INVALID_OPTION' } as never);
 });
 
 test('a relative root that is not there says it was looked for in the working directory, and how to name one next to the module', (t) => {

@@ -4,6 +4,7 @@
 
 import test from 'ava';
 import { refuseUnknownOptions, unknownOption } from '../../adapters/known-options.js';
+import { OptionError } from '../../adapters/option-error.js';
 import { staticApp } from '../../adapters/static/index.js';
 import { cgiApp } from '../../adapters/cgi/index.js';
 import { fastcgiApp } from '../../adapters/fastcgi/index.js';
@@ -22,12 +23,12 @@ test('each adapter names the unknown option and the one it likely meant', (t) =>
     [() => fetchApp(() => new Response(''), typo({ stripprefix: false })), /^fetchApp: unknown option "stripprefix", did you mean "stripPrefix"\?$/],
     [() => nodeApp(() => {}, typo({ upgrade: () => {} })), /^nodeApp: unknown option "upgrade", did you mean "onUpgrade"\?$/],
   ];
-  // StaticOptionsError keeps its own class and code (ERR_STATIC_OPTIONS); the others are TypeErrors.
-  for (const [make, message] of cases) t.throws(make, { message });
+  // Every adapter's is an OptionError with the code ERR_UNKNOWN_OPTION (staticApp's its subclass StaticOptionsError).
+  for (const [make, message] of cases) t.throws(make, { instanceOf: OptionError, code: 'ERR_UNKNOWN_OPTION', message } as never);
 });
 
 test('nothing close: the known options are listed; known keys pass', (t) => {
   t.is(unknownOption({ a: 1, b: 2 }, ['a', 'b']), null);
   t.is(unknownOption({ colour: 'red' }, ['root', 'index']), 'unknown option "colour" (known: root, index)');
-  t.throws(() => refuseUnknownOptions('xApp', { colour: 'red' }, ['root']), { instanceOf: TypeError, message: 'xApp: unknown option "colour" (known: root)' });
+  t.throws(() => refuseUnknownOptions('xApp', { colour: 'red' }, ['root']), { instanceOf: OptionError, code: 'ERR_UNKNOWN_OPTION', message: 'xApp: unknown option "colour" (known: root)' } as never);
 });

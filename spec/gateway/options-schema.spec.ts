@@ -93,7 +93,7 @@ test('createServer() checks its portico options too, at once', (t) => {
     instanceOf: ConfigError,
     message: /"portico\.limits"\.maxBodyBytes must be a non-negative integer, got 1\.5/,
   });
-  t.throws(() => createServer({ portico: { port: 80 } as never }), { instanceOf: TypeError, message: /"portico\.port" has no meaning on a node server/ });
+  t.throws(() => createServer({ portico: { port: 80 } as never }), { instanceOf: ConfigError, message: /"portico\.port" has no meaning on a node server/ });
 });
 
 test('a TARGET with an unknown kind is named as such, unless a file of that name exists', (t) => {

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { RateLimiter, parseRate } from '../../gateway/rate-limit.js';
-import { validateConfig, flagLabel } from '../../gateway/config.js';
+import { ConfigError, validateConfig, flagLabel } from '../../gateway/config.js';
 import { startServer } from '../helpers/server.js';
 import { serve } from '../../gateway/server.js';
 import { exchange } from '../helpers/raw-client.js';
@@ -21,7 +21,9 @@ test('rates: "10r/s", "600r/m", numbers', (t) => {
   t.is(parseRate('10r/s'), 10);
   t.is(parseRate('30r/m'), 0.5);
   t.is(parseRate(2.5), 2.5);
-  for (const bad of ['10', 'r/s', '0r/s', '10r/h', -1, 0]) t.throws(() => parseRate(bad as string), { instanceOf: RangeError });
+  for (const bad of ['10', 'r/s', '0r/s', '10r/h', -1, 0]) {
+    t.throws(() => parseRate(bad as string), { instanceOf: ConfigError, code: 'ERR_PORTICO_CONFIG', message: /^rate must look like "10r\/s" or "600r\/m"/ } as never);
+  }
 });
 
 test('the bucket: burst + 1 at once, then one per 1/rate; refusals say how long to wait and do not fill it', (t) => {

@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cgiApp } from '../../../adapters/cgi/index.js';
+import { OptionError } from '../../../adapters/option-error.js';
 import { startServer } from '../../helpers/server.js';
 import { exchange } from '../../helpers/raw-client.js';
 import { captureLog } from './helpers.js';
@@ -114,8 +115,9 @@ test('a program that cannot be started (missing, or not a valid executable) is a
 });
 
 test('cgiApp needs exactly one of script and root, and sane numbers', (t) => {
-  t.throws(() => cgiApp({}), { instanceOf: TypeError });
-  t.throws(() => cgiApp({ script: '/bin/true', root: '/tmp' }), { instanceOf: TypeError });
-  t.throws(() => cgiApp({ root: '/tmp', timeoutMs: -1 }), { instanceOf: TypeError });
-  t.throws(() => cgiApp({ root: '/tmp', env: { A: 1 as unknown as string } }), { instanceOf: TypeError });
+  const invalid = { instanceOf: OptionError, code: 'ERR_INVALID_OPTION' } as never;
+  t.throws(() => cgiApp({}), invalid);
+  t.throws(() => cgiApp({ script: '/bin/true', root: '/tmp' }), invalid);
+  t.throws(() => cgiApp({ root: '/tmp', timeoutMs: -1 }), { ...(invalid as object), message: 'cgiApp: timeoutMs must be a non-negative number' } as never);
+  t.throws(() => cgiApp({ root: '/tmp', env: { A: 1 as unknown as string } }), invalid);
 });

@@ -5,6 +5,7 @@
 import test from 'ava';
 import { RecordType, abortRequest, beginRequest, decodePairs, encodePairs, recordParts, streamRecords } from '../../../adapters/fastcgi/protocol.js';
 import { parseAddress } from '../../../adapters/fastcgi/address.js';
+import { OptionError } from '../../../adapters/option-error.js';
 
 const hex = (b: Buffer): string => b.toString('hex').replace(/(..)/g, '$1 ').trim();
 
@@ -66,5 +67,5 @@ test('addresses as fastcgi_pass spells them', (t) => {
   t.deepEqual(parseAddress('127.0.0.1:9000').connect, { host: '127.0.0.1', port: 9000 });
   t.deepEqual(parseAddress('[::1]:9000').connect, { host: '::1', port: 9000 });
   t.deepEqual(parseAddress('localhost:9000').connect, { host: 'localhost', port: 9000 });
-  for (const bad of ['', 'unix:', 'localhost', 'host:0', 'host:70000', 'http://x:9000']) t.throws(() => parseAddress(bad), { instanceOf: TypeError }, bad);
+  for (const bad of ['', 'unix:', 'localhost', 'host:0', 'host:70000', 'http://x:9000']) t.throws(() => parseAddress(bad), { instanceOf: OptionError, code: 'ERR_INVALID_OPTION' } as never, bad);
 });

@@ -9,6 +9,7 @@ import { afterHead, exchange as rawExchange, type ExchangeOptions } from '../../
 import { header } from '../../helpers/response-reader.js';
 import { runAdapterContract } from '../../helpers/adapter-contract.js';
 import { proxyApp, type ProxyOptions } from '../../../adapters/proxy/index.js';
+import { OptionError } from '../../../adapters/option-error.js';
 import { closedPort, startUpstream, type Upstream } from './upstream.js';
 
 const quiet = { error() {} };
@@ -326,7 +327,7 @@ test('an upstream that dies mid-body cuts the client connection', async (t) => {
 });
 
 test('upstream must be an http(s) URL', (t) => {
-  t.throws(() => proxyApp({ upstream: 'ftp://example.com' }), { instanceOf: TypeError });
+  t.throws(() => proxyApp({ upstream: 'ftp://example.com' }), { instanceOf: OptionError, code: 'ERR_INVALID_OPTION', message: 'proxyApp: upstream must be an http: or https: URL, not ftp://example.com' } as never);
 });
 
 test('with compression on, a proxied text response is compressed; an already-gzipped one passes as is', async (t) => {

@@ -42,23 +42,23 @@ test('a root that is missing or not a directory fails at creation with ERR_STATI
   refused(t, { root: file }, 'ERR_STATIC_ROOT', /is not a directory/);
 });
 
-test('bad options fail with ERR_STATIC_OPTIONS and say which', (t) => {
-  refused(t, undefined, 'ERR_STATIC_OPTIONS', /options must be an object/);
-  refused(t, {}, 'ERR_STATIC_OPTIONS', /"root"/);
-  refused(t, { root: 42 }, 'ERR_STATIC_OPTIONS', /"root"/);
-  refused(t, { root: new URL('http://example.com/') }, 'ERR_STATIC_OPTIONS', /file: URL/);
-  refused(t, { root: dir, indexes: [] }, 'ERR_STATIC_OPTIONS', /unknown option "indexes"/);
-  refused(t, { root: dir, index: ['../x'] }, 'ERR_STATIC_OPTIONS', /plain file names/);
-  refused(t, { root: dir, index: [''] }, 'ERR_STATIC_OPTIONS', /plain file names/);
-  refused(t, { root: dir, index: 7 }, 'ERR_STATIC_OPTIONS', /"index"/);
-  refused(t, { root: dir, mimeTypes: { 'a/b': 'text/plain' } }, 'ERR_STATIC_OPTIONS', /not a file extension/);
-  refused(t, { root: dir, mimeTypes: { x: 'plain' } }, 'ERR_STATIC_OPTIONS', /not a media type/);
-  refused(t, { root: dir, mimeTypes: { x: 'text/plain\r\nx: y' } }, 'ERR_STATIC_OPTIONS', /not a media type/);
-  refused(t, { root: dir, mimeTypes: ['x'] }, 'ERR_STATIC_OPTIONS', /"mimeTypes"/);
-  refused(t, { root: dir, cacheControl: '' }, 'ERR_STATIC_OPTIONS', /"cacheControl"/);
-  refused(t, { root: dir, cacheControl: 'max-age=1\n' }, 'ERR_STATIC_OPTIONS', /"cacheControl"/);
-  refused(t, { root: dir, precompressed: 'yes' }, 'ERR_STATIC_OPTIONS', /"precompressed" must be a boolean/);
-  refused(t, { root: dir, listDirectories: 1 }, 'ERR_STATIC_OPTIONS', /"listDirectories"/);
-  refused(t, { root: dir, etag: null }, 'ERR_STATIC_OPTIONS', /"etag"/);
-  refused(t, { root: dir, dotfiles: 'ignore' }, 'ERR_STATIC_OPTIONS', /"dotfiles" must be 'deny' or 'allow'/);
+test('bad options fail with ERR_INVALID_OPTION (ERR_UNKNOWN_OPTION for an unknown key) and say which', (t) => {
+  refused(t, undefined, 'ERR_INVALID_OPTION', /options must be an object/);
+  refused(t, {}, 'ERR_INVALID_OPTION', /"root"/);
+  refused(t, { root: 42 }, 'ERR_INVALID_OPTION', /"root"/);
+  refused(t, { root: new URL('http://example.com/') }, 'ERR_INVALID_OPTION', /file: URL/);
+  refused(t, { root: dir, indexes: [] }, 'ERR_UNKNOWN_OPTION', /unknown option "indexes"/);
+  refused(t, { root: dir, index: ['../x'] }, 'ERR_INVALID_OPTION', /plain file names/);
+  refused(t, { root: dir, index: [''] }, 'ERR_INVALID_OPTION', /plain file names/);
+  refused(t, { root: dir, index: 7 }, 'ERR_INVALID_OPTION', /"index"/);
+  refused(t, { root: dir, mimeTypes: { 'a/b': 'text/plain' } }, 'ERR_INVALID_OPTION', /not a file extension/);
+  refused(t, { root: dir, mimeTypes: { x: 'plain' } }, 'ERR_INVALID_OPTION', /not a media type/);
+  refused(t, { root: dir, mimeTypes: { x: 'text/plain\r\nx: y' } }, 'ERR_INVALID_OPTION', /not a media type/);
+  refused(t, { root: dir, mimeTypes: ['x'] }, 'ERR_INVALID_OPTION', /"mimeTypes"/);
+  refused(t, { root: dir, cacheControl: '' }, 'ERR_INVALID_OPTION', /"cacheControl"/);
+  refused(t, { root: dir, cacheControl: 'max-age=1\n' }, 'ERR_INVALID_OPTION', /"cacheControl"/);
+  refused(t, { root: dir, precompressed: 'yes' }, 'ERR_INVALID_OPTION', /"precompressed" must be a boolean/);
+  refused(t, { root: dir, listDirectories: 1 }, 'ERR_INVALID_OPTION', /"listDirectories"/);
+  refused(t, { root: dir, etag: null }, 'ERR_INVALID_OPTION', /"etag"/);
+  refused(t, { root: dir, dotfiles: 'ignore' }, 'ERR_INVALID_OPTION', /"dotfiles" must be 'deny' or 'allow'/);
 });
