@@ -3,7 +3,7 @@
 // It serves a Fetch handler: GET /download streams DOWNLOAD_BYTES of a byte
 // pattern from a pull-based ReadableStream (counting what was pulled), and POST
 // /upload hashes request.body with SHA-256 as it arrives. Over IPC it reports
-// its port when listening, and answers 'stats' with { rss, pulled }. Run with
+// its port when listening, and answers { stats: id } with { id, rss, pulled }. Run with
 // --serve (the specs also import its constants).
 
 import { createHash } from 'node:crypto';
@@ -59,7 +59,8 @@ const handler = (request: Request): Response | Promise<Response> => {
 if (process.argv[2] === '--serve' && process.send !== undefined) {
   const server = await serve({ port: 0, host: '127.0.0.1', app: fetchApp(handler) });
   process.on('message', (message) => {
-    if (message === 'stats') process.send!({ rss: process.memoryUsage().rss, pulled });
+    const id = (message as { stats?: number }).stats;
+    if (id !== undefined) process.send!({ id, rss: process.memoryUsage().rss, pulled });
     if (message === 'exit') void server.close().then(() => process.exit(0));
   });
   process.send({ port: server.address.port });

@@ -28,10 +28,20 @@ const startChild = async (t: { teardown(fn: () => void): void }): Promise<{ chil
     child.once('message', (m) => resolve((m as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`stream server exited with ${String(code)}`)));
   });
+  // Each request carries an id and waits for its own answer: the sampler's requests are not
+  // awaited, so a reply to an earlier one must not satisfy a later one (the final stats would be
+  // a snapshot from mid-stream; a full run once saw `pulled` 13 chunks short that way).
+  let nextId = 0;
   const stats = (): Promise<Stats> =>
     new Promise((resolve) => {
-      child.once('message', (m) => resolve(m as Stats));
-      child.send('stats');
+      const id = ++nextId;
+      const onMessage = (m: unknown): void => {
+        if ((m as { id?: number }).id !== id) return;
+        child.off('message', onMessage);
+        resolve(m as Stats);
+      };
+      child.on('message', onMessage);
+      child.send({ stats: id });
     });
   return { child, port, stats };
 };
