@@ -76,7 +76,8 @@ type HttpSocket = net.Socket & { server?: unknown };
 export class EngineHost {
   private engine: Engine | null = null;
   private readonly closing = new AbortController();
-  private policyKey = '';
+  private policyTimeout = -1;
+  private policyMax = -1;
   private policy: HeadPolicy = { options: undefined, last: false };
   private lastPolicy: HeadPolicy = { options: undefined, last: true };
   private readonly app: App = judgesOwnPaths((env, responder) => this.dispatch(env, responder));
@@ -188,9 +189,9 @@ export class EngineHost {
   /** node:http's Connection/Keep-Alive fields, one shared object while the properties stay the same. */
   private headPolicy(env: Env, requests: number, max: number): HeadPolicy {
     const timeout = this.server.keepAliveTimeout;
-    const key = timeout + ':' + max;
-    if (key !== this.policyKey) {
-      this.policyKey = key;
+    if (timeout !== this.policyTimeout || max !== this.policyMax) {
+      this.policyTimeout = timeout;
+      this.policyMax = max;
       // node:http's fields on a response that keeps the connection: "Connection: keep-alive",
       // and "Keep-Alive: timeout=5[, max=N]" while keepAliveTimeout is set.
       const options = { keepAlive: timeout > 0 ? `timeout=${Math.floor(timeout / 1000)}${max > 0 ? `, max=${max}` : ''}` : '' };
