@@ -75,7 +75,7 @@ type HttpSocket = net.Socket & { server?: unknown };
 
 export class EngineHost {
   private engine: Engine | null = null;
-  private readonly closing = new AbortController();
+  private readonly closingController = new AbortController();
   private policyTimeout = -1;
   private policyMax = -1;
   private policy: HeadPolicy = { options: undefined, last: false };
@@ -110,11 +110,15 @@ export class EngineHost {
     for (const conn of [...this.engine.connections]) conn.socket.destroy();
   }
 
-  /** The server closes: busy connections finish what they serve, read nothing more, then close. */
-  shutdownBusy(): void {
-    this.closing.abort();
-    if (this.engine === null) return;
-    for (const conn of this.engine.connections) if (conn.busy) conn.shutdown();
+  /**
+   * The server closes (node's close() then closes the idle connections). Busy ones
+   * stay open, as on node:http: their next requests still reach the app, which
+   * may answer 503 while closing (Fastify does), until the client, the app's
+   * Connection: close or keepAliveTimeout ends them; closeAllConnections() is
+   * the hard stop. Apps learn of it from the env's 'portico.closing'.
+   */
+  closing(): void {
+    this.closingController.abort();
   }
 
   private start(): Engine {
@@ -146,7 +150,7 @@ export class EngineHost {
       timeouts,
       limits,
       secure: this.secure,
-      closing: this.closing.signal,
+      closing: this.closingController.signal,
       error: (err, res) => this.clientError(err, res),
     });
   }

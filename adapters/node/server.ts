@@ -8,7 +8,7 @@
 // 'connection' with the real socket, close() and 'close'. What http.Server adds
 // on top of its parser is redone on the engine's connections, once for both
 // classes (withEngine): closeIdleConnections(), closeAllConnections(), and
-// close() that lets busy connections finish their response before they close.
+// close(), which as node's closes the idle connections and leaves busy ones be.
 
 import http from 'node:http';
 import https from 'node:https';
@@ -61,9 +61,9 @@ const withEngine = (prototype: object): void => {
     closeAllConnections(this: object): void {
       hosts.get(this)?.closeAll();
     },
-    /** Stops listening, closes idle connections; busy ones close once their response is out. Then 'close'. */
+    /** Stops listening and closes idle connections, as node's; busy ones stay open until they end. Then 'close'. */
     close(this: net.Server, callback?: (err?: Error) => void): net.Server {
-      hosts.get(this)?.shutdownBusy();
+      hosts.get(this)?.closing();
       return close.call(this, callback);
     },
   });

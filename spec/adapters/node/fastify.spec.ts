@@ -258,7 +258,6 @@ onBothServers(
     t.like(JSON.parse(refused?.body.toString() ?? 'null'), { statusCode: 503 });
     await closing;
   },
-  { porticoGap: "close() answers the request in flight with Connection: close and closes, so a next request never reaches the framework's 503" },
 );
 
 onBothServers("malformed requests reach Fastify's 'clientError' handler, which answers them itself", async (t, s) => {
