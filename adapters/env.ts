@@ -220,4 +220,15 @@ export interface AppResponse {
  */
 export type App = (env: Env, res: Responder) => void | AppResponse | Promise<void | AppResponse>;
 
+/**
+ * The key of an app's serving hook: a function the server calls when it starts
+ * listening with the app mounted, returning the function it calls once it has
+ * closed. It holds process-wide state the app needs only while it is served (the
+ * fetch adapter's light Response, adapters/fetch/response-global.ts).
+ */
+export const SERVING_HOOK: unique symbol = Symbol.for('portico.servingHook');
+
+/** What an app may carry under SERVING_HOOK. */
+export type ServingHook = () => () => void;
+
 export type { Chunk, OutgoingHeaders, BodySink, Logger };

@@ -27,6 +27,7 @@ import { defaultOf } from './options-schema.js';
 import { buildGeneration, type Generation, type ServerHooks } from './generation.js';
 import { redirectApp, redirectOptions, type RedirectHttpOptions } from './redirect-http.js';
 import type { HstsOptions } from './hsts.js';
+import { holdServingHooks } from './serving-hooks.js';
 
 export type { TlsOptions };
 
@@ -99,6 +100,8 @@ export class Server {
   private readonly closingSignal = new AbortController();
   /** Gives back the process listeners that tie stray errors to requests (request-scope.ts). */
   private releaseStrayErrors: () => void = () => {};
+  /** Releases what the apps hold while served (serving-hooks.ts: the fetch adapter's light Response). */
+  private releaseServingHooks: () => void = () => {};
   /** The HTTP-to-HTTPS redirect listener, when `redirectHttp` asks for one. */
   private readonly redirect: Server | null = null;
   readonly secure: boolean;
@@ -190,6 +193,12 @@ export class Server {
     if (checked.tls !== undefined && this.tlsServer !== null) reloadTls(this.tlsServer, checked.tls);
     this.options = checked;
     this.generation = next;
+    if (this.listener.listening) {
+      // The new apps' holds first, so that state both generations need is never dropped in between.
+      const previous = this.releaseServingHooks;
+      this.releaseServingHooks = holdServingHooks(checked);
+      previous();
+    }
     this.listener.maxConnections = checked.maxConnections ?? Infinity;
     if (this.redirect !== null && checked.redirectHttp !== undefined) this.redirect.reconfigure(this.redirectServerOptions(redirectOptions(checked.redirectHttp)));
     for (const conn of this.connections) {
@@ -224,6 +233,7 @@ export class Server {
       const done = (): void => {
         this.listener.off('error', onError);
         this.releaseStrayErrors = holdStrayErrors();
+        this.releaseServingHooks = holdServingHooks(this.options);
         resolve(this);
       };
       if (this.options.path !== undefined) this.listener.listen(this.options.path, done);
@@ -319,6 +329,7 @@ export class Server {
     for (const socket of this.detached) socket.destroy();
     await stopped;
     this.releaseStrayErrors();
+    this.releaseServingHooks();
   }
 }
 
