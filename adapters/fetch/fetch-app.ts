@@ -11,16 +11,18 @@
 // when the head has already gone out). A URL that cannot be parsed is the
 // client's fault: 400. Under a stripped prefix (the default) the app's
 // Location fields are put back below the mount (prefix-location.ts). Requests
-// asking for a protocol upgrade take their own path (upgrade-exchange.ts).
+// asking for a protocol upgrade take their own path (upgrade-exchange.ts). The
+// app carries a serving hook: while a Portico server hosting it listens, the
+// global Response is the light one (response-global.ts), unless `lightResponse: false`.
 
-import type { Env, Responder } from '../env.js';
+import { SERVING_HOOK, type Env, type Responder } from '../env.js';
 import { optionKeys, refuseUnknownOptions } from '../known-options.js';
 import { buildRequest } from './build-request.js';
 import { badUrl, isResponse, notAResponse } from './handler-answer.js';
 import { fetchInfo } from './info.js';
 import { toFetchHandler, type AnyFetchHandler, type FetchHandler, type FetchModule } from './module-handler.js';
 import { writeResponse, type StrippedMount } from './write-response.js';
-import { installLightResponse } from './light-response.js';
+import { holdLightResponse } from './response-global.js';
 import { FetchUpgrades, type FetchMountedApp } from './upgrade-exchange.js';
 import type { WebSocketHandler } from './bun-websocket.js';
 
@@ -34,9 +36,11 @@ export interface FetchAppOptions {
    */
   stripPrefix?: boolean;
   /**
-   * Replace the global Response, process-wide, with a light one that builds its
-   * stream only when something reads it (light-response.ts), as @hono/node-server
-   * does by default: string and bytes answers cost a fraction. Default false.
+   * While a Portico server hosting this app listens, the global Response is a
+   * light one that builds Node's Response (and its stream) only when something
+   * reads the body (light-response.ts): string and bytes answers cost a fraction.
+   * It is restored when the last such server closes. Default true; false keeps
+   * Node's Response for this app (another app in the process may still ask for it).
    */
   lightResponse?: boolean;
   /**
@@ -66,9 +70,8 @@ export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options
   refuseUnknownOptions('fetchApp', options, KNOWN);
   const stripPrefix = options.stripPrefix !== false;
   const lazy = options.lazyRequest !== false;
-  if (options.lightResponse === true) installLightResponse();
   const upgrades = new FetchUpgrades(handler, options.websocket ?? (handlerOrModule as { websocket?: WebSocketHandler }).websocket, stripPrefix, lazy);
-  return upgrades.listenable((env: Env, res: Responder): void | Promise<void> => {
+  const app = upgrades.listenable((env: Env, res: Responder): void | Promise<void> => {
     if (env.extensions['portico.upgrade'] === true) return upgrades.serve(env, res);
     let request: Request;
     try {
@@ -89,4 +92,6 @@ export function fetchApp(handlerOrModule: AnyFetchHandler | FetchModule, options
     }
     throw notAResponse(result);
   });
+  if (options.lightResponse !== false) Object.assign(app, { [SERVING_HOOK]: holdLightResponse });
+  return app;
 }

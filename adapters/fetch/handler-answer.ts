@@ -8,9 +8,11 @@
 import type { Env, Responder } from '../env.js';
 import { sendErrorPage } from '../error-page.js';
 import { FetchAdapterError } from './errors.js';
+import { LightResponse, NodeResponse } from './light-response.js';
 
+// Not `instanceof Response`: the global may be the light Response, whose check is slower.
 export const isResponse = (x: unknown): x is Response =>
-  x instanceof Response || Object.prototype.toString.call(x) === '[object Response]';
+  LightResponse.is(x) || x instanceof NodeResponse || Object.prototype.toString.call(x) === '[object Response]';
 
 export const notAResponse = (x: unknown): FetchAdapterError =>
   new FetchAdapterError(

@@ -8,5 +8,6 @@ export type { FetchMountedApp } from './upgrade-exchange.js';
 export { UpgradedWebSocket } from './web-socket.js';
 export { ServerWebSocket, type WebSocketHandler } from './bun-websocket.js';
 export { FetchAdapterError, type FetchAdapterErrorCode } from './errors.js';
-export { LightResponse, installLightResponse } from './light-response.js';
+export { LightResponse } from './light-response.js';
+export { holdLightResponse, holdLightResponse as installLightResponse } from './response-global.js';
 export { upgradeWebSocket, type HonoWSContext, type HonoWSEvents, type HonoUpgradeOptions } from './hono-websocket.js';

@@ -49,11 +49,12 @@ const writeWhole = (res: Responder, status: number, fields: Fields, options: Hea
 
 export const writeResponse = (res: Responder, response: Response, isHead: boolean, mount?: StrippedMount): void | Promise<void> => {
   if (LightResponse.is(response)) {
-    const held = LightResponse.held(response);
-    if (held !== null) {
-      let fields = LightResponse.fields(response) ?? [...response.headers];
+    const body = LightResponse.heldBody(response);
+    if (body !== undefined) {
+      const status = LightResponse.heldStatus(response);
+      let fields = LightResponse.heldFields(response);
       if (mount !== undefined) fields = prefixLocationField(fields, mount.prefix, mount.url);
-      return writeWhole(res, held.status, fields, headOptions(held.status, held.statusText), held.body, isHead);
+      return writeWhole(res, status, fields, headOptions(status, LightResponse.heldStatusText(response)), body, isHead);
     }
     response = LightResponse.real(response);
   }
