@@ -12,21 +12,21 @@
 // the response is complete (handing the Request constructor a signal to follow
 // costs more than the rest of the Request together). Methods the Fetch
 // standard forbids in a Request (CONNECT, TRACE, TRACK) are built as GET,
-// without a body, and report their real method.
+// without a body, and report their real method (request-method.ts).
 
 import type { Env, Responder } from '../env.js';
 import { requestUrl } from './request-url.js';
-import { requestBodyStream } from './request-body.js';
-import { LazyRequest, fieldsOf, lazyRequestsWork, type RequestParts } from './lazy-request.js';
+import { normalizeMethod, requestInit } from './request-method.js';
+import { LazyRequest, fieldsOf, lazyRequestsWork } from './lazy-request.js';
 
 class EagerRequest extends Request {
   readonly #res: Responder;
   readonly #method: string;
 
-  constructor(parts: RequestParts, init: RequestInit, res: Responder) {
-    super(parts.url, init);
+  constructor(url: string, init: RequestInit, method: string, res: Responder) {
+    super(url, init);
     this.#res = res;
-    this.#method = parts.method;
+    this.#method = method;
   }
 
   static signalOf(request: EagerRequest): AbortSignal {
@@ -52,46 +52,11 @@ Object.defineProperty(EagerRequest.prototype, 'method', {
   },
 });
 
-// Fetch standard: these methods are upper-cased, every other one is kept as sent.
-const NORMALIZED = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
-
-const normalizeMethod = (method: string): string => {
-  switch (method) {
-    case 'GET':
-    case 'POST':
-    case 'PUT':
-    case 'DELETE':
-    case 'HEAD':
-    case 'OPTIONS':
-    case 'PATCH':
-      return method;
-  }
-  const upper = method.toUpperCase();
-  return NORMALIZED.has(upper) ? upper : method;
-};
-
-// Fetch standard, "forbidden method" (matched case-insensitively).
-const isForbiddenMethod = (method: string): boolean => {
-  if (method.length !== 5 && method.length !== 7) return false;
-  const m = method.toUpperCase();
-  return m === 'CONNECT' || m === 'TRACE' || m === 'TRACK';
-};
-
 /** Throws TypeError when the URL cannot be parsed (the caller answers 400). */
 export const buildRequest = (env: Env, res: Responder, stripPrefix: boolean, lazy: boolean): Request => {
   const method = normalizeMethod(env.method);
-  const forbidden = isForbiddenMethod(method);
-  const parts: RequestParts = {
-    url: requestUrl(env, stripPrefix),
-    prefix: stripPrefix ? env.scriptName : '',
-    method,
-    initMethod: forbidden ? 'GET' : method,
-    hasBody: env.body.length !== 0 && method !== 'GET' && method !== 'HEAD' && !forbidden,
-  };
-  if (lazy && lazyRequestsWork) return new LazyRequest(env, res, parts) as unknown as Request;
-  const headers = fieldsOf(env, parts.prefix);
-  const init: RequestInit = parts.hasBody
-    ? ({ method: parts.initMethod, headers, body: requestBodyStream(env.body), duplex: 'half' } as RequestInit)
-    : { method: parts.initMethod, headers };
-  return new EagerRequest(parts, init, res);
+  const url = requestUrl(env, stripPrefix);
+  const prefix = stripPrefix ? env.scriptName : '';
+  if (lazy && lazyRequestsWork) return new LazyRequest(env, res, url, method, prefix) as unknown as Request;
+  return new EagerRequest(url, requestInit(env, method, fieldsOf(env, prefix)), method, res);
 };

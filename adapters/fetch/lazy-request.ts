@@ -14,18 +14,7 @@
 // builds real Requests every time.
 
 import type { Env, Responder } from '../env.js';
-import { requestBodyStream } from './request-body.js';
-
-export interface RequestParts {
-  url: string;
-  /** The method as the handler sees it (normalised the way Request normalises). */
-  method: string;
-  /** The method the real Request is built with (GET for the ones Request forbids). */
-  initMethod: string;
-  hasBody: boolean;
-  /** The mount prefix left out of the URL ("" when nothing was stripped): sent as X-Forwarded-Prefix. */
-  prefix: string;
-}
+import { requestInit } from './request-method.js';
 
 /**
  * Request fields from env.headers; from rawHeaders only when Set-Cookie repeats
@@ -48,26 +37,32 @@ export const fieldsOf = (env: Env, prefix: string): RequestInit['headers'] => {
 export class LazyRequest {
   readonly #env: Env;
   readonly #res: Responder;
-  readonly #parts: RequestParts;
+  readonly #url: string;
+  /** The method as the handler sees it (normalised as Request normalises it). */
+  readonly #method: string;
+  /** The mount prefix left out of the URL ("" when nothing was stripped): sent as X-Forwarded-Prefix. */
+  readonly #prefix: string;
   #headers: Headers | null = null;
   #real: Request | null = null;
 
-  constructor(env: Env, res: Responder, parts: RequestParts) {
+  constructor(env: Env, res: Responder, url: string, method: string, prefix: string) {
     this.#env = env;
     this.#res = res;
-    this.#parts = parts;
+    this.#url = url;
+    this.#method = method;
+    this.#prefix = prefix;
   }
 
   get url(): string {
-    return this.#parts.url;
+    return this.#url;
   }
 
   get method(): string {
-    return this.#parts.method;
+    return this.#method;
   }
 
   get headers(): Headers {
-    return (this.#headers ??= new Headers(fieldsOf(this.#env, this.#parts.prefix)));
+    return (this.#headers ??= new Headers(fieldsOf(this.#env, this.#prefix)));
   }
 
   get signal(): AbortSignal {
@@ -77,12 +72,8 @@ export class LazyRequest {
   /** The real Request behind `request`, built on first use. */
   static real(request: LazyRequest): Request {
     if (request.#real !== null) return request.#real;
-    const parts = request.#parts;
-    const headers = request.#headers ?? fieldsOf(request.#env, parts.prefix);
-    const init: RequestInit = parts.hasBody
-      ? ({ method: parts.initMethod, headers, body: requestBodyStream(request.#env.body), duplex: 'half' } as RequestInit)
-      : { method: parts.initMethod, headers };
-    request.#real = new Request(parts.url, init);
+    const headers = request.#headers ?? fieldsOf(request.#env, request.#prefix);
+    request.#real = new Request(request.#url, requestInit(request.#env, request.#method, headers));
     return request.#real;
   }
 
@@ -116,17 +107,17 @@ const probeLazyRequests = (): boolean => {
     const controller = new AbortController();
     const res = { signal: controller.signal } as Responder;
     const env = { body: { length: 0 }, headers: { 'x-probe': '1' } } as unknown as Env;
-    const parts: RequestParts = { url: 'http://portico.invalid/probe?x=1', method: 'GET', initMethod: 'GET', hasBody: false, prefix: '' };
-    const lazy = new LazyRequest(env, res, parts) as unknown as Request;
+    const url = 'http://portico.invalid/probe?x=1';
+    const lazy = new LazyRequest(env, res, url, 'GET', '') as unknown as Request;
     const copy = new Request(lazy, { headers: { 'x-copy': '1' } });
     const clone = lazy.clone();
     controller.abort();
     return (
       lazy instanceof Request &&
-      copy.url === parts.url &&
+      copy.url === url &&
       copy.headers.get('x-copy') === '1' &&
       copy.signal.aborted &&
-      clone.url === parts.url &&
+      clone.url === url &&
       clone.headers.get('x-probe') === '1' &&
       lazy.cache === 'default' &&
       lazy.body === null

@@ -8,9 +8,10 @@
 // to live at the root.
 //
 // The result is what `new Request(url).url` would give (the WHATWG URL
-// serialisation), without parsing in the common case: a host already seen to
-// serialise to itself (one remembered), and a target of characters the URL
-// parser keeps as they are, with no dot-segment. Anything else goes through
+// serialisation), without parsing in the common case: the scheme and host of
+// the last request that serialised to themselves (remembered, and compared
+// before any string is built), and a target of characters the URL parser keeps
+// as they are, with no dot-segment. Anything else goes through
 // `new URL()` (which throws TypeError for what cannot be parsed: a 400).
 
 import type { Env } from '../env.js';
@@ -29,40 +30,59 @@ const isAbsoluteForm = (target: string): boolean => {
   return (c === 0x68 || c === 0x48) && /^https?:\/\//i.test(target);
 };
 
-// Path and query characters the URL parser neither encodes nor rewrites for
-// http(s) (it encodes ' in a special URL's query, so it is left to the parser).
-const PLAIN_TARGET = /^\/[\w\-.~!$&()*+,;=:@%/]*(?:\?[\w\-.~!$&()*+,;=:@%/?]*)?$/;
+// Path and query characters ("?" included) the URL parser neither encodes nor
+// rewrites for http(s). It encodes ' in a special URL's query, so that is left
+// to the parser.
+const PLAIN = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.~!$&()*+,;=:@%/?') PLAIN[c.charCodeAt(0)] = 1;
 // "." or ".." segments, also percent-encoded: the parser resolves them.
 const DOT_SEGMENT = /\/(?:\.|%2e){1,2}(?:[/?]|$)/i;
 
-let canonicalOrigin = '';
+/** The target ("/...") is serialised by the URL parser exactly as it is. */
+const isPlainTarget = (target: string): boolean => {
+  let maybeDots = false;
+  for (let i = 1; i < target.length; i++) {
+    const c = target.charCodeAt(i);
+    if (c >= 128 || PLAIN[c] === 0) return false;
+    // "/." or "/%": only then can there be a dot-segment.
+    if ((c === 0x2e || c === 0x25) && target.charCodeAt(i - 1) === 0x2f) maybeDots = true;
+  }
+  return !maybeDots || !DOT_SEGMENT.test(target);
+};
 
-/** scheme://authority, when it serialises to itself (the last one that did is remembered). */
-const isCanonicalOrigin = (origin: string): boolean => {
-  if (origin === canonicalOrigin) return true;
+// The last scheme and authority seen, and their origin when it serialises to itself.
+let lastScheme = '';
+let lastAuthority = '';
+let lastOrigin = '';
+
+/** scheme://authority when it serialises to itself (the last one that did is remembered), else null. */
+const canonicalOrigin = (scheme: string, authority: string): string | null => {
+  if (authority === lastAuthority && scheme === lastScheme) return lastOrigin;
+  const origin = scheme + '://' + authority;
   let href: string;
   try {
     href = new URL(origin + '/').href;
   } catch {
-    return false;
+    return null;
   }
-  if (href !== origin + '/') return false;
-  canonicalOrigin = origin;
-  return true;
+  if (href !== origin + '/') return null;
+  lastScheme = scheme;
+  lastAuthority = authority;
+  lastOrigin = origin;
+  return origin;
 };
 
-const serialize = (origin: string, target: string): string => {
-  const url = origin + target;
-  if (isCanonicalOrigin(origin) && PLAIN_TARGET.test(target) && !DOT_SEGMENT.test(target)) return url;
-  return new URL(url).href;
+const serialize = (scheme: string, authority: string, target: string): string => {
+  const origin = canonicalOrigin(scheme, authority);
+  if (origin !== null && isPlainTarget(target)) return origin + target;
+  return new URL(scheme + '://' + authority + target).href;
 };
 
 /** The request's absolute URL, serialised as Request would; throws TypeError when it cannot be parsed. */
 export const requestUrl = (env: Env, stripPrefix: boolean): string => {
   const target = env.target;
   if (target.charCodeAt(0) === 0x2f /* / */) {
-    const origin = env.scheme + '://' + authorityOf(env);
-    return serialize(origin, !stripPrefix || env.scriptName === '' ? target : strippedPath(env));
+    return serialize(env.scheme, authorityOf(env), !stripPrefix || env.scriptName === '' ? target : strippedPath(env));
   }
   if (isAbsoluteForm(target)) {
     if (!stripPrefix || env.scriptName === '') return new URL(target).href;
