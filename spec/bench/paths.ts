@@ -12,3 +12,5 @@ export const CLIENTS_DIR = path.join(BENCH_DIR, 'clients');
 export const LUA_DIR = path.join(BENCH_DIR, 'lua');
 export const CGI_DIR = path.join(BENCH_DIR, 'cgi');
 export const RESULTS_FILE = path.join(BENCH_DIR, 'RESULTS.md');
+/** The `portico` command, built. */
+export const CLI = path.join(ROOT, 'dist', 'gateway', 'cli.js');

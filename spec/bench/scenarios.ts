@@ -46,10 +46,12 @@ const RANGE = 'bytes=262144-327679';
 
 const all = (servers: ServerSpec[], load: Load): Cell[] => servers.map((server) => ({ server, load }));
 
-const helloServers = [S.NATIVE, S.FETCH, S.FETCH_LIGHT, S.NODE_BARE, S.PORTICO_EXPRESS4, S.PORTICO_EXPRESS5, S.NODE_HTTP, S.HONO, S.EXPRESS4, S.EXPRESS5, S.rawNet('hello')];
+const helloServers = [S.NATIVE, S.NODE_BARE, S.PORTICO_EXPRESS4, S.PORTICO_EXPRESS5, S.NODE_HTTP, S.EXPRESS4, S.EXPRESS5, S.rawNet('hello')];
 /** The same files from Portico, nginx's static module and express.static (run.ts writes them). */
 const staticServers = [S.PORTICO_STATIC, S.NGINX_STATIC, S.EXPRESS_STATIC];
-const sizedServers = (mode: string) => [S.NATIVE, S.NODE_BARE, S.FETCH, S.NODE_HTTP, S.HONO, S.rawNet(mode)];
+const sizedServers = (mode: string) => [S.NATIVE, S.NODE_BARE, S.NODE_HTTP, S.rawNet(mode)];
+// The same Hono app on @hono/node-server and on Portico, in code and served by the CLI (issue 16's target).
+const honoServers = [S.HONO, S.FETCH, S.FETCH_CLI];
 
 const cgiScript = path.join(CGI_DIR, 'cgi-bin', 'hello.sh');
 
@@ -60,19 +62,29 @@ export const SCENARIOS: Scenario[] = [
     cells: all(helloServers, { kind: 'wrk', wrk: { path: '/hello', connections: 50 }, expect: HELLO }),
   },
   {
+    id: 'hono-hello',
+    title: '1b. Hono hello world, keep-alive, 50 connections: @hono/node-server vs Portico (fetchApp in code, CLI module)',
+    cells: all([...honoServers, S.FETCH_NODE_RESPONSE], { kind: 'wrk', wrk: { path: '/hello', connections: 50 }, expect: HELLO }),
+  },
+  {
     id: 'pipeline',
     title: '2. hello world, 50 connections, pipelining depth 16',
-    cells: all(helloServers, { kind: 'wrk', wrk: { path: '/hello', connections: 50, lua: 'pipeline.lua', env: { WRK_PIPELINE: '16' } }, expect: HELLO }),
+    cells: all([...helloServers, S.FETCH, S.HONO], { kind: 'wrk', wrk: { path: '/hello', connections: 50, lua: 'pipeline.lua', env: { WRK_PIPELINE: '16' } }, expect: HELLO }),
   },
   {
     id: 'size-64k',
     title: '3a. 64 KiB response (Content-Length), 16 connections',
-    cells: all(sizedServers('64k'), { kind: 'wrk', wrk: { path: '/64k', connections: 16 }, expect: { status: 200, bytes: 64 * 1024 } }),
+    cells: all([...sizedServers('64k'), S.FETCH, S.HONO], { kind: 'wrk', wrk: { path: '/64k', connections: 16 }, expect: { status: 200, bytes: 64 * 1024 } }),
   },
   {
     id: 'size-1m',
     title: '3b. 1 MiB response (Content-Length), 8 connections',
     cells: all(sizedServers('1m'), { kind: 'wrk', wrk: { path: '/1m', connections: 8 }, expect: { status: 200, bytes: MiB } }),
+  },
+  {
+    id: 'hono-1m',
+    title: '3b2. Hono, 1 MiB response (c.body(bytes)), 8 connections: @hono/node-server vs Portico (fetchApp in code, CLI module)',
+    cells: all(honoServers, { kind: 'wrk', wrk: { path: '/1m', connections: 8 }, expect: { status: 200, bytes: MiB } }),
   },
   {
     id: 'stream',

@@ -4,7 +4,7 @@
 
 import path from 'node:path';
 import type { ServerSpec } from './server-process.js';
-import { CGI_DIR, SERVERS_DIR } from './paths.js';
+import { CGI_DIR, CLI, SERVERS_DIR } from './paths.js';
 
 const nodeServer = (name: string, script: string, portico: boolean, ...args: string[]): ServerSpec => ({
   name,
@@ -13,9 +13,17 @@ const nodeServer = (name: string, script: string, portico: boolean, ...args: str
 });
 
 export const NATIVE = nodeServer('portico native', 'portico-native.mjs', true);
+/** The Hono app on Portico, `fetchApp(app.fetch)` in code, default options. */
 export const FETCH = nodeServer('portico fetch (Hono app)', 'portico-fetch.mjs', true);
-/** The same with fetchApp's opt-in light Response (what @hono/node-server does by default). */
-export const FETCH_LIGHT = nodeServer('portico fetch (Hono, lightResponse)', 'portico-fetch.mjs', true, 'light');
+/** The same with Node's own Response (`lightResponse: false`): what the light Response saves. */
+export const FETCH_NODE_RESPONSE = nodeServer('portico fetch (Hono, lightResponse: false)', 'portico-fetch.mjs', true, 'node-response');
+/** The Hono app as a module served by the `portico` command, default options. */
+export const FETCH_CLI: ServerSpec = {
+  name: 'portico CLI (Hono module)',
+  portico: true,
+  command: (port, nodeFlags = []) => [process.execPath, ...nodeFlags, CLI, '--port', String(port), path.join(SERVERS_DIR, 'hono-module.mjs')],
+  readiness: 'tcp',
+};
 export const NODE_BARE = nodeServer('portico node (bare handler)', 'portico-node.mjs', true);
 export const PORTICO_EXPRESS4 = nodeServer('portico node + Express 4', 'portico-express.mjs', true, '4');
 export const PORTICO_EXPRESS5 = nodeServer('portico node + Express 5', 'portico-express.mjs', true, '5');
