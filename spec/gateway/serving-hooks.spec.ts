@@ -1,7 +1,7 @@
 // serving-hooks.ts: a server calls its apps' serving hooks once it listens and
 // their releases once it has closed; hooks behind options objects and behind
-// compression count too, an app mounted twice is held once, and a server that
-// failed to listen holds nothing.
+// compression count too, an app mounted twice is held once, a reload moves the
+// holds to the new apps, and a server that failed to listen holds nothing.
 
 import test from 'ava';
 import { SERVING_HOOK, type App } from '../../adapters/env.js';
@@ -26,6 +26,15 @@ test('held from listening to closed, once per app, through options and compressi
   t.deepEqual(log, ['hold a', 'hold b']);
   await server.close();
   t.deepEqual(log, ['hold a', 'hold b', 'release a', 'release b']);
+});
+
+test('a reload holds the new apps, then releases the old ones', async (t) => {
+  const log: string[] = [];
+  const server = await serve({ port: 0, app: hooked(log, 'old') });
+  server.reconfigure({ app: hooked(log, 'new') });
+  t.deepEqual(log, ['hold old', 'hold new', 'release old']);
+  await server.close();
+  t.deepEqual(log, ['hold old', 'hold new', 'release old', 'release new']);
 });
 
 test('a server that cannot listen holds nothing', async (t) => {

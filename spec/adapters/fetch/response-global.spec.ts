@@ -66,20 +66,30 @@ test.serial('holds are counted; a release given twice counts once', (t) => {
   t.false(lightResponseInstalled());
 });
 
-test('a Hono module served by the portico command gets the light Response', async (t) => {
+/** A Hono app module answering which Response it builds with; `exported` is its default export. */
+const honoModule = (t: { teardown(fn: () => void): void }, exported: string): string => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portico-light-'));
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const hono = path.join(REPO, 'node_modules/hono/dist/index.js');
   const module = path.join(dir, 'app.mjs');
   fs.writeFileSync(
     module,
-    `import { Hono } from ${JSON.stringify(hono)};\n` +
+    `import { Hono } from ${JSON.stringify(path.join(REPO, 'node_modules/hono/dist/index.js'))};\n` +
+      `import { fetchApp } from ${JSON.stringify(path.join(REPO, 'dist/adapters/fetch/index.js'))};\n` +
       `const app = new Hono();\n` +
       `app.get('/', (c) => c.text(Object.getPrototypeOf(Response) === Function.prototype ? 'node' : 'light'));\n` +
-      `export default app;\n`,
+      `export default ${exported};\n`,
   );
-  const cli = await startCli(t, ['-p', '0', module]);
+  return module;
+};
+
+test('a Hono module served by the portico command gets the light Response', async (t) => {
+  const cli = await startCli(t, ['-p', '0', honoModule(t, 'app')]);
   const res = await fetch(cli.url);
   t.is(res.headers.get('content-type'), 'text/plain;charset=UTF-8');
   t.is(await res.text(), 'light');
+});
+
+test('a module served by the portico command opts out by exporting fetchApp(app, { lightResponse: false })', async (t) => {
+  const cli = await startCli(t, ['-p', '0', honoModule(t, 'fetchApp(app, { lightResponse: false })')]);
+  t.is(await (await fetch(cli.url)).text(), 'node');
 });
