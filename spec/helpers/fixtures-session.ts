@@ -44,9 +44,15 @@ export const openSession = (port: number, host = '127.0.0.1'): Promise<Session> 
     const waitUntil = (ok: () => boolean, timeoutMs: number, what: string): Promise<void> =>
       new Promise((res, rej) => {
         if (ok()) return res();
+        // The bound ends one loop turn after its timer: libuv runs timers before it
+        // polls sockets, so after a stall of the process the timer would fire ahead
+        // of bytes or a FIN that had already arrived.
         const timer = setTimeout(() => {
-          listeners.delete(check);
-          rej(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(received.toString('latin1').slice(0, 300))}`));
+          setImmediate(() => {
+            if (!listeners.has(check)) return;
+            listeners.delete(check);
+            rej(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${JSON.stringify(received.toString('latin1').slice(0, 300))}`));
+          });
         }, timeoutMs);
         const check = (): void => {
           if (!ok()) return;

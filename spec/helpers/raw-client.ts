@@ -79,10 +79,10 @@ export const exchange = (port: number, request: Buffer | string, options: Exchan
       }
       socket.destroy();
     };
-    const overall = setTimeout(finish, timeoutMs);
-    // The window ends one loop turn after its timer: libuv runs timers before it
-    // polls sockets, so after a stall of the process the timer would fire ahead of
+    // Both bounds end one loop turn after their timer: libuv runs timers before it
+    // polls sockets, so after a stall of the process a timer would fire ahead of
     // bytes or a FIN that had already arrived.
+    const overall = setTimeout(() => setImmediate(finish), timeoutMs);
     const settled = () => {
       settleTurn = setImmediate(finish);
     };
