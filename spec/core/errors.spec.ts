@@ -123,7 +123,6 @@ test('option checks throw PorticoErrors with a code per meaning, and keep their 
 
 // Where Portico still throws the built-in TypeError or RangeError, on purpose: each file's reason.
 const BUILT_IN_ERRORS: Record<string, string> = {
-  'adapters/fetch/light-response.ts': "the Response constructor's own errors (the web platform's)",
   'adapters/fetch/info.ts': "Deno.upgradeWebSocket's TypeError on a request that is not an upgrade",
   'adapters/fetch/upgrade-exchange.ts': "Deno.upgradeWebSocket's TypeErrors",
   'adapters/fetch/hono-websocket.ts': "Hono's upgradeWebSocket() misused outside Portico, as a TypeError",

@@ -232,19 +232,27 @@ test('a download to a slow client streams with backpressure and arrives whole', 
   const hash = crypto.createHash('sha256');
   let bodyBytes = 0;
   let head: Buffer = Buffer.alloc(0);
+  // Read a little (1 MiB: by time, a fast machine would read all 64 MiB first), then
+  // stall: the upstream must stall too instead of Portico buffering it all.
+  let stalled = false;
+  let readALittle!: () => void;
+  const aLittleRead = new Promise<void>((r) => (readALittle = r));
   socket.on(
     'data',
     afterHead(
       (chunk) => {
         hash.update(chunk);
         bodyBytes += chunk.length;
+        if (bodyBytes >= 1024 * 1024 && !stalled) {
+          stalled = true;
+          socket.pause();
+          readALittle();
+        }
       },
       (h) => (head = h),
     ),
   );
-  // Read a little, then stall: the upstream must stall too instead of Portico buffering it all.
-  await new Promise((r) => setTimeout(r, 300));
-  socket.pause();
+  await aLittleRead;
   const writtenWhileStalled = await settled(() => written);
   t.true(writtenWhileStalled < CHUNK * COUNT, `the upstream is held back (wrote ${writtenWhileStalled} of ${CHUNK * COUNT} bytes)`);
   // A slow reader: small reads with pauses, then the rest.
