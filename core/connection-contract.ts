@@ -55,6 +55,8 @@ export interface ServerConnectionOptions {
   allowConnect?: boolean;
   /** Serve a client that sent its FIN until all it sent is answered (else its FIN aborts). */
   allowHalfOpen?: boolean;
+  /** An Expect other than 100-continue reaches the handler, which answers it (else 417 here). */
+  passExpectations?: boolean;
   /** The clock (tests drive it). */
   now?: () => number;
 }

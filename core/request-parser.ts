@@ -74,7 +74,15 @@ export class RequestParser {
   /** The current message's declared body length (0 for none, -1 for chunked). */
   private declaredLength = 0;
 
-  constructor(private readonly limits: Limits) {
+  /**
+   * `passExpectations`: a request with an Expect other than 100-continue is read as
+   * any other, for the handler to answer (a node server's app: node:http's
+   * 'checkExpectation'), instead of the 417 thrown here.
+   */
+  constructor(
+    private readonly limits: Limits,
+    private readonly passExpectations = false,
+  ) {
     this.bodyLimit = limits.maxBodyBytes;
   }
 
@@ -279,10 +287,8 @@ export class RequestParser {
     const expect = headers['expect'];
     let expectContinue = false;
     if (expect !== undefined) {
-      if (expect.toLowerCase() !== '100-continue') {
-        throw new HttpError('ERR_EXPECTATION_FAILED', 417, 'Unsupported expectation');
-      }
-      expectContinue = versionMinor === 1 && framing.kind !== 'none';
+      if (expect.toLowerCase() === '100-continue') expectContinue = versionMinor === 1 && framing.kind !== 'none';
+      else if (!this.passExpectations) throw new HttpError('ERR_EXPECTATION_FAILED', 417, 'Unsupported expectation');
     }
     const head: RequestHead = {
       method,

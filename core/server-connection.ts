@@ -40,7 +40,7 @@ export class ServerConnection<C = unknown> extends ConnectionEndings<C> implemen
 
   constructor(commands: ConnectionCommands, handler: ExchangeHandler<C>, owner: C, options: ServerConnectionOptions) {
     super(commands, handler, owner, options);
-    this.parser = new RequestParser(options.limits);
+    this.parser = new RequestParser(options.limits, options.passExpectations === true);
     options.sweeper.add(this);
   }
 

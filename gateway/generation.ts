@@ -30,6 +30,8 @@ export interface ServerHooks {
   waitUntil(p: Promise<unknown>): void;
   /** Aborted when graceful shutdown begins (the env's 'portico.closing'). */
   closing: AbortSignal;
+  /** `OPTIONS *` reaches the app (a node server's, as on node:http) rather than the server answering it. */
+  asteriskToApp?: boolean;
 }
 
 /** Builds a generation from checked `options`. */
@@ -46,6 +48,7 @@ export const buildGeneration = (options: ServeOptions, secure: boolean, hooks: S
     closing: hooks.closing,
     accessLog: options.accessLog,
     responseTimeoutMs: options.responseTimeoutMs,
+    asteriskToApp: hooks.asteriskToApp,
   });
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };

@@ -14,7 +14,7 @@ import { type ErrorInfo, type ErrorPages, renderErrorPage } from './error-pages.
 import type { Router } from './router.js';
 import type { Logger } from './log.js';
 import type { AccessLogEntry } from './access-log.js';
-import { runInScope, type RequestScope, type StrayKind } from './request-scope.js';
+import { runInScope, strayErrorsHeld, type RequestScope, type StrayKind } from './request-scope.js';
 import { DEFAULT_RESPONSE_TIMEOUT_MS, ResponseDeadlines } from './response-deadline.js';
 
 export interface HandlerOptions {
@@ -28,6 +28,8 @@ export interface HandlerOptions {
   accessLog?: (entry: AccessLogEntry) => void;
   /** Time to the response head for mounts that do not set theirs; 0 for none. */
   responseTimeoutMs?: number;
+  /** `OPTIONS *` goes to the app at the root (node:http's way) instead of the server's own answer. */
+  asteriskToApp?: boolean;
 }
 
 export class RequestHandler implements ConnectionHandler {
@@ -49,8 +51,9 @@ export class RequestHandler implements ConnectionHandler {
     const facts = this.options.accessLog !== undefined ? this.logOnClose(head, res, conn) : undefined;
     let target = head.parsedTarget.form === 'absolute' ? head.parsedTarget.originForm : head.target;
     if (head.parsedTarget.form === 'asterisk' || head.parsedTarget.form === 'authority') {
-      // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7).
-      if (head.method === 'OPTIONS') {
+      // OPTIONS * asks about the server as a whole (RFC 9110 §9.3.7): a mount table's server
+      // answers it; a node server's app does (req.url '*'), as on node:http.
+      if (head.method === 'OPTIONS' && this.options.asteriskToApp !== true) {
         res.writeHead(200, { allow: 'GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS' });
         res.end();
         return;
@@ -70,7 +73,7 @@ export class RequestHandler implements ConnectionHandler {
       badPath = err;
       path = { path: rawPath, rawPath };
     }
-    const { serverName, serverPort } = splitAuthority(head.authority, head.parsedTarget.scheme, conn);
+    const { serverName, serverPort } = this.authorityOf(head.authority, head.parsedTarget.scheme, conn);
     const route = this.options.router.route(head.method, path.path, serverName);
     if (badPath !== null && (route.kind !== 'found' || (route.mount.app as { [ACCEPTS_UNDECODED_PATHS]?: boolean })[ACCEPTS_UNDECODED_PATHS] !== true)) {
       return this.sendError(res, { status: 400, message: badPath.message, accept: head.headers['accept'] });
@@ -131,6 +134,17 @@ export class RequestHandler implements ConnectionHandler {
     this.invoke(mount.app, env, res, mount.prefix || '/');
     const timeoutMs = mount.responseTimeoutMs ?? this.responseTimeoutMs;
     if (timeoutMs > 0) this.deadlines.arm(timeoutMs, res, conn);
+  }
+
+  /** The last authority split: a client names the same Host on every request of its connection. */
+  private lastAuthority: Authority = { authority: '', scheme: '', secure: false, serverName: '', serverPort: 0 };
+
+  /** splitAuthority, remembered for the last Host seen (an empty one depends on the connection). */
+  private authorityOf(authority: string, scheme: string, conn: Connection): Authority {
+    const last = this.lastAuthority;
+    if (authority !== '' && authority === last.authority && scheme === last.scheme && conn.secure === last.secure) return last;
+    const split = splitAuthority(authority, scheme, conn);
+    return (this.lastAuthority = { authority, scheme, secure: conn.secure, serverName: split.serverName, serverPort: split.serverPort });
   }
 
   error(err: HttpError, res: OutgoingResponse, conn?: Connection, head?: RequestHead | null): void {
@@ -195,7 +209,8 @@ export class RequestHandler implements ConnectionHandler {
   private invoke(app: App, env: Env, res: OutgoingResponse, mount: string): void {
     let result;
     try {
-      result = runInScope(new StrayScope(this, res, mount, env), app, env, res);
+      // A scope only where a stray error would be looked up in it (request-scope.ts).
+      result = strayErrorsHeld() ? runInScope(new StrayScope(this, res, mount, env), app, env, res) : app(env, res);
     } catch (err) {
       return this.appFailed(err, res, mount, env);
     }
@@ -283,6 +298,14 @@ class StrayScope implements RequestScope {
   fail(err: unknown, kind: StrayKind): void {
     this.handler.strayFailed(err, kind, this.res, this.mount, this.env);
   }
+}
+
+interface Authority {
+  readonly authority: string;
+  readonly scheme: string;
+  readonly secure: boolean;
+  readonly serverName: string;
+  readonly serverPort: number;
 }
 
 /** Host name and port the client addressed: RFC 9110 §7.2, defaults from the connection. */

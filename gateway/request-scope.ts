@@ -6,7 +6,10 @@
 // and fails it: a 500 at once when nothing was sent, a cut connection after. The
 // process goes on, and no other request notices.
 //
-// The listeners exist while a server runs (hold/release). An error outside any
+// The listeners exist while a server runs (hold/release). Without them nobody
+// reads the scope, so none is entered: AsyncLocalStorage's hooks cost every
+// callback and promise of the process (a node server from createServer() holds
+// none: a stray error there ends the process, as on node:http). An error outside any
 // request goes to the fallback: the CLI logs it and goes on; otherwise, when
 // nobody else listens, the process ends as node would end it, stack on stderr.
 
@@ -21,6 +24,11 @@ export interface RequestScope {
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
+
+let holders = 0;
+
+/** True while a server holds the process listeners: only then is a request's scope ever read. */
+export const strayErrorsHeld = (): boolean => holders > 0;
 
 /** Calls `fn(a, b)` inside `scope`; the arguments avoid a closure per request. */
 export const runInScope = <A, B, R>(scope: RequestScope, fn: (a: A, b: B) => R, a: A, b: B): R => storage.run(scope, fn, a, b);
@@ -51,8 +59,6 @@ const dispatch = (err: unknown, kind: StrayKind, event: 'uncaughtException' | 'u
 
 const onException = (err: Error): void => dispatch(err, 'uncaught exception', 'uncaughtException');
 const onRejection = (reason: unknown): void => dispatch(reason, 'unhandled rejection', 'unhandledRejection');
-
-let holders = 0;
 
 /** Installs the process listeners while at least one server runs; returns the release. */
 export const holdStrayErrors = (): (() => void) => {

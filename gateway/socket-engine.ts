@@ -7,7 +7,8 @@
 // the root, and the set of live connections is kept for closeIdleConnections()
 // and closeAllConnections(). The timeouts object is read live, not copied, so
 // that node's server properties changed after createServer() still count.
-// CONNECT reaches the app, as on node:http.
+// CONNECT, `OPTIONS *` and expectations other than 100-continue reach the app,
+// as on node:http.
 
 import type net from 'node:net';
 import { Connection, Sweeper, type ConnectionHandler, type HttpError, type Limits, type OutgoingResponse, type Timeouts } from '../core/index.js';
@@ -48,9 +49,9 @@ export const socketEngine = (options: SocketEngineOptions): SocketEngine => {
     { ...settings, app, responseTimeoutMs: settings.responseTimeoutMs ?? 0 },
     secure,
     // No graceful wait on a node server: its close() is node's.
-    { waitUntil: (p) => void Promise.resolve(p).catch(ignore), closing },
+    { waitUntil: (p) => void Promise.resolve(p).catch(ignore), closing, asteriskToApp: true },
   );
-  const connectionOptions = { ...generation.connectionOptions, timeouts, sweeper: Sweeper.forTimeouts({ ...timeouts }), allowConnect: true };
+  const connectionOptions = { ...generation.connectionOptions, timeouts, sweeper: Sweeper.forTimeouts({ ...timeouts }), allowConnect: true, passExpectations: true };
   const handle = generation.error;
   const connectionHandler: ConnectionHandler = {
     request: generation.request,

@@ -4,8 +4,9 @@
 // `portico/node`'s entry gives, since adapters never import the gateway) serves
 // it, and each request comes back to dispatch(), which emits node:http's events
 // in node's order: 'upgrade' and 'connect' with the socket, 'dropRequest' and a
-// 503 past maxRequestsPerSocket, 'checkContinue' when someone listens, else
-// 'request'. Node's server properties are read live, as node reads them:
+// 503 past maxRequestsPerSocket, 'checkContinue' when someone listens, and for
+// another expectation 'checkExpectation' when someone listens, else node's 417;
+// else 'request'. Node's server properties are read live, as node reads them:
 // timeout for each new connection, keepAliveTimeout, headersTimeout and
 // requestTimeout whenever the engine looks (its timeouts object has getters),
 // keepAliveTimeout and maxRequestsPerSocket for each response's
@@ -186,8 +187,16 @@ export class EngineHost {
       if (env.body.length === 0) endRequest(req);
       return;
     }
-    const checkContinue = env.headers['expect'] !== undefined && env.protocol === 'HTTP/1.1' && server.listenerCount('checkContinue') > 0;
-    return runHandler(checkContinue ? this.emitCheckContinue : this.emitRequest, env, req, res);
+    const expect = env.headers['expect'];
+    if (expect === undefined || env.protocol !== 'HTTP/1.1') return runHandler(this.emitRequest, env, req, res);
+    if (expect.toLowerCase() === '100-continue') {
+      return runHandler(server.listenerCount('checkContinue') > 0 ? this.emitCheckContinue : this.emitRequest, env, req, res);
+    }
+    // Another expectation (the engine passes it on): a 'checkExpectation' listener answers, else node:http's 417.
+    if (server.listenerCount('checkExpectation') > 0) return runHandler(this.emitCheckExpectation, env, req, res);
+    res.writeHead(417);
+    res.end();
+    if (env.body.length === 0) endRequest(req);
   }
 
   /** node:http's Connection/Keep-Alive fields, one shared object while the properties stay the same. */
@@ -211,6 +220,10 @@ export class EngineHost {
 
   private readonly emitCheckContinue: NodeHandler = (req, res) => {
     this.server.emit('checkContinue', req, res);
+  };
+
+  private readonly emitCheckExpectation: NodeHandler = (req, res) => {
+    this.server.emit('checkExpectation', req, res);
   };
 
   private readonly emitUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {

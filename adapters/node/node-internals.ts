@@ -4,7 +4,8 @@
 // both are own properties of every OutgoingMessage, so they are found by their
 // descriptions on a throwaway instance. Should a future Node rename them, the
 // adapter falls back to the public API (getRawHeaderNames/getHeader) and simply
-// leaves writableNeedDrain to Node.
+// leaves writableNeedDrain to Node. Node's no-op write callback is found the same
+// way; should it change, a no-op is merely scheduled as any other callback.
 
 import http from 'node:http';
 
@@ -16,6 +17,13 @@ const symbolNamed = (description: string): symbol | undefined =>
 export const kOutHeaders = symbolNamed('kOutHeaders');
 /** True after a write() returned false, until 'drain'. */
 export const kNeedDrain = symbolNamed('kNeedDrain');
+
+/**
+ * The no-op node's write() and end() pass to _send when the app gave no callback
+ * (_http_outgoing's `nop`, also every message's initial _onPendingData): nothing
+ * to schedule for it.
+ */
+export const nodeNop = (probe as unknown as { _onPendingData: unknown })._onPendingData;
 
 /** ServerResponse's own _finish (emits 'prefinish'); the adapter runs it after ending the Portico response. */
 export const baseFinish = (http.ServerResponse.prototype as unknown as { _finish: (this: http.ServerResponse) => void })._finish;

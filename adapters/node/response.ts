@@ -27,7 +27,7 @@ import { statusText, type OutgoingHeaders, type HeaderValue } from '../../core/i
 import type { Chunk } from '../env.js';
 import type { Exchange } from './exchange.js';
 import type { NodeRequest } from './request.js';
-import { baseFinish, emitResponseClose, kOutHeaders } from './node-internals.js';
+import { baseFinish, emitResponseClose, kOutHeaders, nodeNop } from './node-internals.js';
 
 const kExchange = Symbol('portico.exchange');
 
@@ -174,7 +174,7 @@ function send(
       const held = exchange.heldBody;
       exchange.heldBody = held === undefined ? chunk : Buffer.concat([Buffer.from(held), Buffer.from(chunk)]);
     }
-    if (typeof callback === 'function') exchange.afterWrite(callback, true);
+    if (typeof callback === 'function' && callback !== nodeNop) exchange.afterWrite(callback, true);
     return true;
   }
   let ok = true;
@@ -187,7 +187,7 @@ function send(
       return false;
     }
   }
-  if (typeof callback === 'function') exchange.afterWrite(callback, ok);
+  if (typeof callback === 'function' && callback !== nodeNop) exchange.afterWrite(callback, ok);
   else if (!ok) exchange.awaitDrain();
   return ok;
 }

@@ -31,6 +31,20 @@ test('the head: target form, authority, framing, persistence, expectations', (t)
   t.is(h.headers['connection'], 'keep-alive, Upgrade');
 });
 
+test('an expectation other than 100-continue is a 417, or with passExpectations a request like any other', (t) => {
+  const request = bytesOf('POST / HTTP/1.1\r\nHost: x\r\nExpect: the-unexpected\r\nContent-Length: 2\r\n\r\nhi');
+  const strict = new RequestParser({ ...DEFAULT_LIMITS });
+  strict.push(request);
+  t.throws(() => strict.next(), { code: 'ERR_EXPECTATION_FAILED' } as never);
+  const passing = new RequestParser({ ...DEFAULT_LIMITS }, true);
+  passing.push(request);
+  const ev = passing.next();
+  if (ev?.type !== 'head') return t.fail('no head');
+  t.false(ev.head.expectContinue);
+  t.is(ev.head.headers['expect'], 'the-unexpected');
+  t.is(passing.next()?.type, 'data');
+});
+
 test('pipelined messages wait for nextMessage(); takeBuffered() hands over the rest', (t) => {
   const parser = new RequestParser(fixtureLimits());
   parser.push(bytesOf('GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nrest'));

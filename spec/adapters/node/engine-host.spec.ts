@@ -1,9 +1,9 @@
 // node:http's server events and properties on Portico's engine
 // (adapters/node/engine-host.ts): 'clientError' deciding the answer to a
-// malformed request, 'checkContinue', maxRequestsPerSocket with 'dropRequest',
-// server.timeout and 'timeout', close() with a busy keep-alive connection,
-// CONNECT, and writeHead's errors. Where node:http can be asked the same
-// question, it is, and the answers compared.
+// malformed request, 'checkContinue', 'checkExpectation', `OPTIONS *`,
+// maxRequestsPerSocket with 'dropRequest', server.timeout and 'timeout', close()
+// with a busy keep-alive connection, CONNECT, and writeHead's errors. Where
+// node:http can be asked the same question, it is, and the answers compared.
 
 import http from 'node:http';
 import net from 'node:net';
@@ -72,6 +72,45 @@ test('\'checkContinue\' gets a request that expects 100 Continue; writeContinue(
     t.regex(rest, /^HTTP\/1\.1 200 OK\r\n[\s\S]*checked: hi$/, name);
     socket.destroy();
   }
+});
+
+test('an expectation other than 100-continue: a \'checkExpectation\' listener answers it, else 417 and the connection stays, as on node:http', async (t) => {
+  const request = 'POST /e HTTP/1.1\r\nHost: x\r\nExpect: the-unexpected\r\nContent-Length: 2\r\n\r\nhiGET /next HTTP/1.1\r\nHost: x\r\n\r\n';
+  const answers: Record<string, unknown> = {};
+  for (const [name, make] of both((create) => {
+    const server = create((req, res) => res.end(`request ${req.url}`));
+    server.on('checkExpectation', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => res.writeHead(402).end(`checked ${req.headers.expect} ${body}`));
+    });
+    return server;
+  })) {
+    const port = await listen(t, make());
+    const r = await exchange(port, request, { expectResponses: 2, timeoutMs: 10_000 });
+    answers[name] = r.responses.map((x) => [x.status, x.body.toString()]);
+  }
+  t.deepEqual(answers['node:http'], [[402, 'checked the-unexpected hi'], [200, 'request /next']]);
+  t.deepEqual(answers['portico'], answers['node:http']);
+  for (const [name, make] of both((create) => create((req, res) => res.end(`request ${req.url}`)))) {
+    const port = await listen(t, make());
+    const r = await exchange(port, request, { expectResponses: 2, timeoutMs: 10_000 });
+    answers[name] = { responses: r.responses.map((x) => [x.status, x.body.toString()]), closed: r.closed };
+  }
+  t.deepEqual(answers['node:http'], { responses: [[417, ''], [200, 'request /next']], closed: false });
+  t.deepEqual(answers['portico'], answers['node:http']);
+});
+
+test('OPTIONS * reaches the app with req.url \'*\', as on node:http', async (t) => {
+  const answers: Record<string, unknown> = {};
+  for (const [name, make] of both((create) => create((req, res) => res.end(`app saw ${req.method} ${req.url}`)))) {
+    const port = await listen(t, make());
+    const r = await exchange(port, 'OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n', { timeoutMs: 10_000 });
+    const keepAlive = r.responses[0]?.headers.find(([n]) => n === 'connection')?.[1];
+    answers[name] = [r.responses[0]?.status, r.responses[0]?.body.toString(), keepAlive];
+  }
+  t.deepEqual(answers['node:http'], [200, 'app saw OPTIONS *', 'keep-alive']);
+  t.deepEqual(answers['portico'], answers['node:http']);
 });
 
 test('maxRequestsPerSocket: the last allowed response says Connection: close, and Portico then closes (RFC 9112 §9.6)', async (t) => {
