@@ -6,14 +6,17 @@
 import type { CellResult } from './measure.js';
 import * as S from './servers.js';
 
-type Metric = 'rps' | 'mibps' | 'perConnKiB';
+type Metric = 'rps' | 'mibps' | 'perConnKiB' | 'p50Ms';
+
+/** Metrics where less is better: their targets are ceilings. */
+const lowerIsBetter = (metric: Metric): boolean => metric === 'perConnKiB' || metric === 'p50Ms';
 
 export interface Comparison {
   scenario: string;
   subject: string;
   peer: string;
   metric: Metric;
-  /** Target: the ratio must be at least this (absent: for information). */
+  /** Target: the ratio must be at least this (at most, for a lower-is-better metric; absent: for information). */
   min?: number;
 }
 
@@ -58,6 +61,11 @@ export const COMPARISONS: Comparison[] = [
   ...pairs('echo', 'rps'),
   { scenario: 'cgi', subject: S.PORTICO_CGI.name, peer: S.SPAWN_LOOP.name, metric: 'rps', min: 0.9 },
   { scenario: 'cgi', subject: S.PORTICO_CGI.name, peer: S.PYTHON_CGI.name, metric: 'rps', min: 2 },
+  // Issue 15: PHP through php-fpm within 10% of nginx's fastcgi_pass, its latency no worse.
+  ...['php', 'php-64k'].flatMap((scenario): Comparison[] => [
+    { scenario, subject: S.PORTICO_PHP.name, peer: S.NGINX_PHP.name, metric: 'rps', min: 0.9 },
+    { scenario, subject: S.PORTICO_PHP.name, peer: S.NGINX_PHP.name, metric: 'p50Ms', min: 1 },
+  ]),
   ...['static-1k', 'static', 'static-range'].flatMap((scenario): Comparison[] => [
     { scenario, subject: S.PORTICO_STATIC.name, peer: S.NGINX_STATIC.name, metric: 'rps' },
     { scenario, subject: S.PORTICO_STATIC.name, peer: S.EXPRESS_STATIC.name, metric: 'rps' },
@@ -80,6 +88,8 @@ export interface Verdict {
   target: string;
   /** true: met, false: missed, undefined: no target or no figure. */
   met: boolean | undefined;
+  /** With --rounds: the lowest and highest of the ratios taken within each round. */
+  range?: [number, number];
 }
 
 const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
@@ -96,10 +106,11 @@ export const evaluate = (results: CellResult[]): Verdict[] => {
     const subject = find(results, c.scenario, c.subject);
     const peer = find(results, c.scenario, c.peer);
     const value = ratio(subject?.[c.metric], peer?.[c.metric]);
-    const perCpu = c.metric === 'perConnKiB' ? undefined : ratio(subject?.perCpuSecond, peer?.perCpuSecond);
-    const higherIsBetter = c.metric !== 'perConnKiB';
+    const perCpu = c.metric === 'perConnKiB' || c.metric === 'p50Ms' ? undefined : ratio(subject?.perCpuSecond, peer?.perCpuSecond);
+    const higherIsBetter = !lowerIsBetter(c.metric);
+    const unit = { perConnKiB: ' (KiB per conn.)', mibps: ' (MiB/s)', p50Ms: ' (p50 latency)', rps: '' }[c.metric];
     verdicts.push({
-      label: `${c.scenario}: ${c.subject} / ${c.peer}${c.metric === 'perConnKiB' ? ' (KiB per conn.)' : c.metric === 'mibps' ? ' (MiB/s)' : ''}`,
+      label: `${c.scenario}: ${c.subject} / ${c.peer}${unit}`,
       value,
       perCpu,
       target: c.min === undefined ? '' : `${higherIsBetter ? '≥' : '≤'} ${c.min}×`,

@@ -35,6 +35,7 @@ const row = (r: CellResult): string[] => {
 const verdictRow = (v: Verdict): string[] => [
   v.label,
   v.value === undefined ? 'n/a' : v.value.toFixed(2),
+  v.range === undefined ? '' : `${v.range[0].toFixed(2)}–${v.range[1].toFixed(2)}`,
   v.perCpu === undefined ? '' : v.perCpu.toFixed(2),
   v.target,
   v.met === undefined ? '' : v.met ? 'met' : 'MISSED',
@@ -53,7 +54,7 @@ export const renderTable = (headers: string[], rows: string[][], format: Format)
 export const resultsTable = (results: CellResult[], format: Format): string => renderTable(HEADERS, results.map(row), format);
 
 export const verdictTable = (verdicts: Verdict[], format: Format): string =>
-  renderTable(['ratio (Portico / peer) or bound', 'value', 'per CPU-s', 'target', ''], verdicts.map(verdictRow), format);
+  renderTable(['ratio (Portico / peer) or bound', 'value', 'range (rounds)', 'per CPU-s', 'target', ''], verdicts.map(verdictRow), format);
 
 export interface RunInfo {
   machine: Machine;

@@ -1,9 +1,12 @@
 // --rounds N: every selected scenario runs N times, one round after the other
 // (so that a burst of load elsewhere on the machine hits one round of each cell,
 // not every round of one cell), and each cell reports the median of its rounds.
-// Peak RSS takes the highest round: it is a bound, not a rate.
+// Peak RSS takes the highest round: it is a bound, not a rate. Ratios are taken
+// within each round (subject and peer ran back to back, under the same load) and
+// reported as their median with their range, never as a ratio of medians.
 
 import type { CellResult } from './measure.js';
+import type { Verdict } from './comparisons.js';
 
 const median = (values: (number | undefined)[]): number | undefined => {
   const sorted = values.filter((v): v is number => v !== undefined && !Number.isNaN(v)).sort((a, b) => a - b);
@@ -49,4 +52,25 @@ export const combineAll = (results: CellResult[]): CellResult[] => {
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].map(combineRounds);
+};
+
+/** One verdict per comparison from the verdicts of each round: the median ratio, judged, and the range. */
+export const combineVerdicts = (perRound: Verdict[][]): Verdict[] => {
+  const first = perRound[0] ?? [];
+  if (perRound.length === 1) return first;
+  return first.map((v) => {
+    const same = perRound.map((round) => round.find((x) => x.label === v.label)).filter((x): x is Verdict => x !== undefined);
+    const values = same.map((x) => x.value).filter((x): x is number => x !== undefined);
+    const value = median(values);
+    const ceiling = v.target.startsWith('≤');
+    const bound = Number(v.target.replace(/[^0-9.]/g, ''));
+    return {
+      label: v.label,
+      value,
+      perCpu: median(same.map((x) => x.perCpu)),
+      target: v.target,
+      met: v.target === '' || value === undefined ? undefined : ceiling ? value <= bound : value >= bound,
+      range: values.length === 0 ? undefined : [Math.min(...values), Math.max(...values)],
+    };
+  });
 };

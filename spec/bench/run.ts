@@ -20,7 +20,7 @@ import { resultsTable, verdictTable, writeResults } from './report.js';
 import { canPin } from './pinned.js';
 import { RESULTS_FILE } from './paths.js';
 import { profileHello } from './profile.js';
-import { combineAll } from './rounds.js';
+import { combineAll, combineVerdicts } from './rounds.js';
 
 /** The files of the static scenarios (1 MiB, 1 KiB), made once per run. */
 const makeStaticRoot = (): string => {
@@ -49,20 +49,24 @@ const main = async (): Promise<void> => {
     serverEnv: { BENCH_STREAM_BYTES: String(options.streamBytes), BENCH_STATIC_ROOT: makeStaticRoot() },
   };
   const rounds: CellResult[] = [];
+  const roundVerdicts: ReturnType<typeof evaluate>[] = [];
   for (let round = 1; round <= options.rounds; round++) {
+    const thisRound: CellResult[] = [];
     for (const scenario of scenarios) {
       console.log(`\n${scenario.title}${options.rounds > 1 ? ` (round ${round} of ${options.rounds})` : ''}`);
       for (const cell of scenario.cells) {
         const cellStarted = Date.now();
         const result = await runCell(scenario, cell, context);
         rounds.push(result);
+        thisRound.push(result);
         console.log(`${resultsTable([result], 'text').split('\n')[2]}  [${((Date.now() - cellStarted) / 1000).toFixed(1)} s]`);
       }
     }
+    roundVerdicts.push(evaluate(thisRound));
   }
   const results = combineAll(rounds);
   const elapsedSeconds = (Date.now() - started) / 1000;
-  const verdicts = evaluate(results);
+  const verdicts = combineVerdicts(roundVerdicts);
   console.log(`\n${resultsTable(results, 'text')}\n\n${verdictTable(verdicts, 'text')}\n\n(* = Portico; whole run ${elapsedSeconds.toFixed(0)} s)`);
   if (options.write) {
     writeResults(RESULTS_FILE, scenarios, results, verdicts, {
