@@ -32,6 +32,8 @@ const RAW = 'raw node:net (ceiling)';
 const pairs = (scenario: string, metric: Metric, targets: Record<string, number> = {}): Comparison[] =>
   [
     [S.NATIVE.name, S.NODE_HTTP.name],
+    [S.BASELINE_NATIVE_NAME, S.NODE_HTTP.name],
+    [S.NATIVE.name, S.BASELINE_NATIVE_NAME],
     [S.NATIVE.name, RAW],
     [S.FETCH.name, S.HONO.name],
     [S.FETCH_CLI.name, S.HONO.name],

@@ -24,6 +24,16 @@ export const FETCH_CLI: ServerSpec = {
   command: (port, nodeFlags = []) => [process.execPath, ...nodeFlags, CLI, '--port', String(port), path.join(SERVERS_DIR, 'hono-module.mjs')],
   readiness: 'tcp',
 };
+/**
+ * Portico's native server from another built checkout (BENCH_BASELINE=DIR), run in
+ * the same rounds as this one's: "no regression" measured back to back, not
+ * against figures of another day.
+ */
+export const BASELINE_NATIVE_NAME = 'portico native (BENCH_BASELINE)';
+export const baselineNative = (dir: string | undefined): ServerSpec[] =>
+  dir === undefined || dir === ''
+    ? []
+    : [{ name: BASELINE_NATIVE_NAME, portico: true, command: (port, nodeFlags = []) => [process.execPath, ...nodeFlags, path.join(dir, 'spec/bench/servers/portico-native.mjs'), String(port)] }];
 export const NODE_BARE = nodeServer('portico node (bare handler)', 'portico-node.mjs', true);
 export const PORTICO_EXPRESS4 = nodeServer('portico node + Express 4', 'portico-express.mjs', true, '4');
 export const PORTICO_EXPRESS5 = nodeServer('portico node + Express 5', 'portico-express.mjs', true, '5');
