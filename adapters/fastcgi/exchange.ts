@@ -20,7 +20,7 @@ import { CgiDocumentReader, DocumentPhase } from '../cgi/cgi-document.js';
 import type { StderrLog } from '../cgi/stderr-log.js';
 import type { FastCgiConnection, RecordSink } from './connection.js';
 import type { RecordEvent } from './record-parser.js';
-import { ProtocolStatus, RecordType, abortRequest, beginRequest, encodePairs, streamRecords } from './protocol.js';
+import { ProtocolStatus, RecordType, abortRequest, requestHead, streamRecords } from './protocol.js';
 import { FastCgiError, type FastCgiErrorCode } from './fastcgi-error.js';
 import { sendError } from './error-reply.js';
 
@@ -86,7 +86,6 @@ class Exchange implements RecordSink {
   private sentAt = 0;
   private noted = false;
   private readonly onSocketDrain = (): void => this.request.input.kind === 'stream' ? this.request.input.body.resume() : undefined;
-  private readonly onClientGone = (): void => this.clientGone();
 
   constructor(
     private readonly request: ExchangeRequest,
@@ -116,16 +115,14 @@ class Exchange implements RecordSink {
   start(): void {
     const { connection, params, input, res } = this.request;
     const id = (this.requestId = connection.begin(this));
-    const parts = [beginRequest(id, true), ...streamRecords(RecordType.Params, id, encodePairs(params)), ...streamRecords(RecordType.Params, id, EMPTY)];
-    if (input.kind === 'none' || input.kind === 'buffer') {
-      if (input.kind === 'buffer') parts.push(...streamRecords(RecordType.Stdin, id, input.buffer));
-      parts.push(...streamRecords(RecordType.Stdin, id, EMPTY));
-      this.stdinDone = true;
-    }
+    let head = requestHead(id, params, input.kind === 'none');
+    if (input.kind === 'buffer') head = Buffer.concat([head, ...streamRecords(RecordType.Stdin, id, input.buffer), ...streamRecords(RecordType.Stdin, id, EMPTY)]);
+    this.stdinDone = input.kind === 'none' || input.kind === 'buffer';
     this.sentAt = performance.now();
-    connection.socket.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+    connection.socket.write(head);
     if (this.request.options.readTimeoutMs > 0) this.timer = setTimeout(() => this.onTimeout(), this.request.options.readTimeoutMs);
-    res.signal.addEventListener('abort', this.onClientGone, { once: true });
+    // The client leaving closes the exchange with an error; a call after finish() finds the stage Done.
+    res.onClose((err) => (err === undefined ? undefined : this.clientGone()));
     if (input.kind === 'stream') this.feedStream(input.body);
     else if (input.kind === 'file') void this.feedFile(input.file, input.length);
   }
@@ -303,8 +300,7 @@ class Exchange implements RecordSink {
     this.noteUpstream();
     if (this.timer !== null) clearTimeout(this.timer);
     if (this.graceTimer !== null) clearTimeout(this.graceTimer);
-    const { connection, res } = this.request;
-    res.signal.removeEventListener('abort', this.onClientGone);
+    const { connection } = this.request;
     connection.socket.off('drain', this.onSocketDrain);
     this.document.stop();
     this.request.stderr.end();

@@ -5,7 +5,8 @@
 // records; padding rounds each record to 8 bytes, as the spec recommends (§3.3)
 // and php-fpm and nginx do. Name-value pairs (§3.4) carry lengths of one byte
 // below 128 and four bytes (high bit set) otherwise. A stream ends with an empty
-// record of its type (§3.3).
+// record of its type (§3.3). requestHead() lays out what opens a request in
+// one buffer, writing names and values in place, since it is sent per request.
 
 export const FCGI_VERSION_1 = 1;
 export const HEADER_LEN = 8;
@@ -40,15 +41,21 @@ export const enum ProtocolStatus {
 
 const paddingFor = (length: number): number => (8 - (length & 7)) & 7;
 const ZEROS = Buffer.alloc(8);
+const EMPTY = Buffer.alloc(0);
+
+const writeHeader = (out: Buffer, at: number, type: RecordType, requestId: number, contentLength: number, paddingLength: number): number => {
+  out[at] = FCGI_VERSION_1;
+  out[at + 1] = type;
+  out.writeUInt16BE(requestId, at + 2);
+  out.writeUInt16BE(contentLength, at + 4);
+  out[at + 6] = paddingLength;
+  out[at + 7] = 0;
+  return at + HEADER_LEN;
+};
 
 const header = (type: RecordType, requestId: number, contentLength: number, paddingLength: number): Buffer => {
   const h = Buffer.allocUnsafe(HEADER_LEN);
-  h[0] = FCGI_VERSION_1;
-  h[1] = type;
-  h.writeUInt16BE(requestId, 2);
-  h.writeUInt16BE(contentLength, 4);
-  h[6] = paddingLength;
-  h[7] = 0;
+  writeHeader(h, 0, type, requestId, contentLength, paddingLength);
   return h;
 };
 
@@ -81,7 +88,7 @@ export const beginRequest = (requestId: number, keepConn: boolean): Buffer => {
 };
 
 /** FCGI_ABORT_REQUEST (§5.4): no content. */
-export const abortRequest = (requestId: number): Buffer => Buffer.concat(recordParts(RecordType.AbortRequest, requestId, Buffer.alloc(0)));
+export const abortRequest = (requestId: number): Buffer => Buffer.concat(recordParts(RecordType.AbortRequest, requestId, EMPTY));
 
 const lengthBytes = (n: number): number => (n < 128 ? 1 : 4);
 
@@ -95,24 +102,61 @@ const writeLength = (buf: Buffer, at: number, n: number): number => {
   return at + 4;
 };
 
-/** Name-value pairs (§3.4), one after the other; names and values are bytes (latin1 keeps them one-to-one). */
-export const encodePairs = (pairs: Readonly<Record<string, string>>): Buffer => {
-  const entries: Array<[Buffer, Buffer]> = [];
+/** The encoded size of name-value pairs (§3.4): latin1 keeps names and values one byte per character. */
+const pairsSize = (pairs: Readonly<Record<string, string>>): number => {
   let size = 0;
   for (const name in pairs) {
-    const n = Buffer.from(name, 'latin1');
-    const v = Buffer.from(pairs[name]!, 'latin1');
-    entries.push([n, v]);
-    size += lengthBytes(n.length) + lengthBytes(v.length) + n.length + v.length;
+    const n = name.length;
+    const v = pairs[name]!.length;
+    size += lengthBytes(n) + lengthBytes(v) + n + v;
   }
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const [n, v] of entries) {
-    at = writeLength(out, at, n.length);
-    at = writeLength(out, at, v.length);
-    at += n.copy(out, at);
-    at += v.copy(out, at);
+  return size;
+};
+
+/** Writes the pairs into `out` at `at`, each string straight from its characters (no buffer per string). */
+const writePairs = (out: Buffer, at: number, pairs: Readonly<Record<string, string>>): number => {
+  for (const name in pairs) {
+    const value = pairs[name]!;
+    at = writeLength(out, at, name.length);
+    at = writeLength(out, at, value.length);
+    at += out.write(name, at, 'latin1');
+    at += out.write(value, at, 'latin1');
   }
+  return at;
+};
+
+/** Name-value pairs (§3.4), one after the other; names and values are bytes (latin1 keeps them one-to-one). */
+export const encodePairs = (pairs: Readonly<Record<string, string>>): Buffer => {
+  const out = Buffer.allocUnsafe(pairsSize(pairs));
+  writePairs(out, 0, pairs);
+  return out;
+};
+
+
+/**
+ * What opens a request, in one buffer to write at once: BEGIN_REQUEST with
+ * FCGI_KEEP_CONN, the params and the empty record that ends them, and, for a
+ * request without a body, the empty STDIN record too. Params that fit in one
+ * record (the usual case) are encoded in place; more are cut into records.
+ */
+export const requestHead = (requestId: number, params: Readonly<Record<string, string>>, endStdin: boolean): Buffer => {
+  const size = pairsSize(params);
+  if (size > MAX_CONTENT) {
+    const parts = [beginRequest(requestId, true), ...streamRecords(RecordType.Params, requestId, encodePairs(params)), ...streamRecords(RecordType.Params, requestId, EMPTY)];
+    if (endStdin) parts.push(...streamRecords(RecordType.Stdin, requestId, EMPTY));
+    return Buffer.concat(parts);
+  }
+  const pad = paddingFor(size);
+  const out = Buffer.allocUnsafe(2 * HEADER_LEN + HEADER_LEN + size + pad + HEADER_LEN + (endStdin ? HEADER_LEN : 0));
+  let at = writeHeader(out, 0, RecordType.BeginRequest, requestId, 8, 0);
+  out.writeUInt16BE(FCGI_RESPONDER, at);
+  out[at + 2] = FCGI_KEEP_CONN;
+  out.fill(0, at + 3, at + 8);
+  at = writeHeader(out, at + 8, RecordType.Params, requestId, size, pad);
+  at = writePairs(out, at, params);
+  out.fill(0, at, at + pad);
+  at = writeHeader(out, at + pad, RecordType.Params, requestId, 0, 0);
+  if (endStdin) writeHeader(out, at, RecordType.Stdin, requestId, 0, 0);
   return out;
 };
 

@@ -3,7 +3,7 @@
 // streams cut at 65535 bytes with 8-byte padding.
 
 import test from 'ava';
-import { RecordType, abortRequest, beginRequest, decodePairs, encodePairs, recordParts, streamRecords } from '../../../adapters/fastcgi/protocol.js';
+import { RecordType, abortRequest, beginRequest, decodePairs, encodePairs, recordParts, requestHead, streamRecords } from '../../../adapters/fastcgi/protocol.js';
 import { parseAddress } from '../../../adapters/fastcgi/address.js';
 import { OptionError } from '../../../adapters/option-error.js';
 
@@ -59,6 +59,24 @@ test('name-value pairs round-trip, empty values and 64 KiB values included, byte
   t.deepEqual(Object.fromEntries(decodePairs(encodePairs(pairs))), pairs);
   t.throws(() => decodePairs(Buffer.from([5, 1, 0x41])), { instanceOf: RangeError });
   t.throws(() => decodePairs(Buffer.from([0x80, 0])), { instanceOf: RangeError });
+});
+
+test('a request head is BEGIN_REQUEST, the params records, their end and (without a body) the end of STDIN, as separate records would be', (t) => {
+  const empty = Buffer.alloc(0);
+  const records = (id: number, params: Record<string, string>, endStdin: boolean): Buffer =>
+    Buffer.concat([
+      beginRequest(id, true),
+      ...streamRecords(RecordType.Params, id, encodePairs(params)),
+      ...streamRecords(RecordType.Params, id, empty),
+      ...(endStdin ? streamRecords(RecordType.Stdin, id, empty) : []),
+    ]);
+  const small = { SCRIPT_FILENAME: '/srv/index.php', QUERY_STRING: '', HTTP_COOKIE: 'c'.repeat(200), LATIN1: 'caf\u00e9' };
+  const padded = { A: 'bc' }; // 5 bytes of pairs, 3 of padding
+  const large = { HTTP_COOKIE: 'k'.repeat(70_000), SCRIPT_NAME: '/x.php' }; // past one record's 65535 bytes
+  for (const params of [small, padded, large, {}]) {
+    for (const endStdin of [true, false]) t.deepEqual(requestHead(0x0203, params, endStdin), records(0x0203, params, endStdin));
+  }
+  t.is(hex(requestHead(1, padded, true)), '01 01 00 01 00 08 00 00 00 01 01 00 00 00 00 00 01 04 00 01 00 05 03 00 01 02 41 62 63 00 00 00 01 04 00 01 00 00 00 00 01 05 00 01 00 00 00 00');
 });
 
 test('addresses as fastcgi_pass spells them', (t) => {
