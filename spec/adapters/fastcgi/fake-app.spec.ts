@@ -69,6 +69,36 @@ test('the pool is bounded: concurrent requests beyond maxConnections wait for a 
   t.is(most, 2);
 });
 
+test('the queue is bounded in number and time: full gives 503 at once, a wait past queueTimeoutMs 503, and a client that leaves gives up its place', async (t) => {
+  const held: Array<() => void> = [];
+  const { url, fake } = await start(t, (req, reply) => held.push(() => hello(req, reply)), { maxConnections: 1, maxQueued: 1, queueTimeoutMs: 300 });
+  const first = request(`${url}/app.php`);
+  t.true(await eventually(() => fake.requests.length === 1));
+  // A client that leaves while queued: its place is free again, so the next one is queued, not refused.
+  const leaving = new AbortController();
+  const left = request(`${url}/app.php`, { signal: leaving.signal }).catch((err: Error) => err.name);
+  await new Promise((r) => setTimeout(r, 50));
+  leaving.abort();
+  t.is(await left, 'AbortError');
+  await new Promise((r) => setTimeout(r, 50));
+  const queuedAt = Date.now();
+  const queued = request(`${url}/app.php`).then(async (r) => ({ status: r.statusCode, body: await r.body.text(), ms: Date.now() - queuedAt }));
+  await new Promise((r) => setTimeout(r, 50));
+  const full = await request(`${url}/app.php`);
+  await full.body.dump();
+  t.is(full.statusCode, 503, 'the queue holds one request');
+  const timedOut = await queued;
+  t.is(timedOut.status, 503);
+  t.true(timedOut.ms >= 280 && timedOut.ms < 2_000, `503 after ${timedOut.ms} ms`);
+  held.shift()!();
+  t.is(await (await first).body.text(), 'hello 1 /app.php');
+  // With the connection free, the next request is answered on it.
+  const after = request(`${url}/app.php`).then((r) => r.body.text());
+  t.true(await eventually(() => held.length === 1));
+  held.shift()!();
+  t.is(await after, 'hello 2 /app.php');
+});
+
 test('close() keeps no connection but serves what comes: a waiting request is answered, and no connection is reused after it', async (t) => {
   const { url, fake, app } = await start(t, (req, reply) => setTimeout(() => hello(req, reply), 150), { maxConnections: 1 });
   const first = request(`${url}/app.php`).then((r) => r.body.text());
