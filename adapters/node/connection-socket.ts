@@ -13,25 +13,30 @@
 //
 // A client address learnt from a PROXY protocol header is set on the socket as
 // own properties, once per connection, so the app sees the client, not the proxy.
+// The comparison itself is made once per connection too (the socket is marked
+// with its Connection): the socket's address getters cost a call each.
 
 import net from 'node:net';
 import type { ConnectionView, Env } from '../env.js';
 
 const kAddressed = Symbol('portico.addressed');
 
-type AddressedSocket = net.Socket & { [kAddressed]?: true };
+/** The connection whose client address the socket was checked against. */
+type AddressedSocket = net.Socket & { [kAddressed]?: ConnectionView };
 
 /** The connection's socket for `env`'s request. */
 export const connectionSocket = (env: Env): net.Socket => {
   const conn = env.extensions['portico.connection'];
   const socket = conn?.socket as AddressedSocket | undefined;
   if (socket === undefined) return unconnectedSocket(env);
-  if (socket[kAddressed] !== true && (socket.remotePort !== conn!.remotePort || socket.remoteAddress !== conn!.remoteAddress)) adopt(socket, conn!);
+  if (socket[kAddressed] !== conn) {
+    socket[kAddressed] = conn;
+    if (socket.remotePort !== conn!.remotePort || socket.remoteAddress !== conn!.remoteAddress) adopt(socket, conn!);
+  }
   return socket;
 };
 
 const adopt = (socket: AddressedSocket, conn: ConnectionView): void => {
-  socket[kAddressed] = true;
   for (const [name, value] of [['remoteAddress', conn.remoteAddress], ['remotePort', conn.remotePort], ['remoteFamily', conn.remoteFamily]] as const) {
     Object.defineProperty(socket, name, { value, configurable: true });
   }

@@ -22,7 +22,7 @@ import type { App, Env, Responder } from '../env.js';
 import { clientError } from './client-error.js';
 import type { HeadPolicy } from './exchange.js';
 import { judgesOwnPaths, nodeObjects, runHandler, type NodeHandler } from './node-app.js';
-import { endRequest } from './request.js';
+import { endRequest, type NodeRequest } from './request.js';
 import { forgetSocket, watchSocket } from './socket-events.js';
 import { acceptUpgrade } from './upgrade.js';
 
@@ -178,7 +178,8 @@ export class EngineHost {
     }
     const requests = env.extensions['portico.connection']?.requests ?? 1;
     const max = server.maxRequestsPerSocket ?? 0;
-    const [req, res] = nodeObjects(env, responder, this.headPolicy(env, requests, max));
+    const res = nodeObjects(env, responder, this.headPolicy(env, requests, max));
+    const req = res.req as NodeRequest;
     if (max > 0 && requests > max && env.protocol === 'HTTP/1.1') {
       // node:http's answer to a request past the limit (one pipelined behind the last).
       server.emit('dropRequest', req, req.socket);

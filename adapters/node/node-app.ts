@@ -25,8 +25,8 @@ export interface NodeAppOptions {
 
 const ignore = (): void => {};
 
-/** The request and response objects for one exchange, before the handler runs. */
-export const nodeObjects = (env: Env, responder: Responder, policy: HeadPolicy): [NodeRequest, NodeResponse] => {
+/** The response object for one exchange (its request is res.req), before the handler runs. */
+export const nodeObjects = (env: Env, responder: Responder, policy: HeadPolicy): NodeResponse => {
   const socket = connectionSocket(env);
   // The engine corks the socket while it handles the bytes it read; an app that writes
   // to the socket itself and destroys it must not lose what it wrote (as on node:http,
@@ -34,7 +34,7 @@ export const nodeObjects = (env: Env, responder: Responder, policy: HeadPolicy):
   while (socket.writableCorked > 0) socket.uncork();
   const req = createRequest(env, socket);
   const exchange = new Exchange(responder, req, policy);
-  return [req, createResponse(req, exchange, socket)];
+  return createResponse(req, exchange, socket);
 };
 
 /** Runs `handler` on `req` and `res`; returns a promise only when the handler did. */
@@ -61,8 +61,8 @@ export const runHandler = (handler: NodeHandler, env: Env, req: NodeRequest, res
 
 /** Runs `handler` for one request. */
 export const handleNodeRequest = (handler: NodeHandler, env: Env, responder: Responder, policy: HeadPolicy = GATEWAY_POLICY): void | Promise<void> => {
-  const [req, res] = nodeObjects(env, responder, policy);
-  return runHandler(handler, env, req, res);
+  const res = nodeObjects(env, responder, policy);
+  return runHandler(handler, env, res.req as NodeRequest, res);
 };
 
 const KNOWN = optionKeys({ onUpgrade: 1 } satisfies Record<keyof NodeAppOptions, 1>);

@@ -77,8 +77,8 @@ const CRLF = '\r\n';
 
 function storeHeader(this: NodeResponse, statusLine: string, headers: unknown): void {
   const exchange = this[kExchange];
-  const fields = collectFields(this, headers);
-  if (this.shouldKeepAlive === false || exchange.policy.last) fields['connection'] = 'close';
+  let fields = collectFields(this, headers);
+  if (this.shouldKeepAlive === false || exchange.policy.last) (fields ??= {})['connection'] = 'close';
   const responder = exchange.responder;
   if (responder !== null && !responder.aborted) {
     const status = this.statusCode;
@@ -91,7 +91,7 @@ function storeHeader(this: NodeResponse, statusLine: string, headers: unknown): 
     try {
       responder.writeHead(status, fields, options);
     } catch (err) {
-      throw nodeHeaderError(fields) ?? err;
+      throw (fields !== undefined ? nodeHeaderError(fields) : undefined) ?? err;
     }
   }
   // end(body) before any write: the whole body comes in the next _send; send it with end().
@@ -115,10 +115,10 @@ const nodeHeaderError = (fields: Record<string, HeaderValue>): Error | undefined
   return undefined;
 };
 
-/** The fields Node collected, as Portico's header record (original name case kept). */
-const collectFields = (res: NodeResponse, headers: unknown): Record<string, HeaderValue> => {
+/** The fields Node collected, as Portico's header record (original name case kept); undefined for none. */
+const collectFields = (res: NodeResponse, headers: unknown): Record<string, HeaderValue> | undefined => {
+  if (headers === null || headers === undefined) return undefined;
   const fields: Record<string, HeaderValue> = {};
-  if (headers === null || headers === undefined) return fields;
   if (kOutHeaders !== undefined && headers === (res as unknown as Record<symbol, unknown>)[kOutHeaders]) {
     const map = headers as Record<string, [string, unknown]>;
     for (const key in map) {
