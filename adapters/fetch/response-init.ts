@@ -60,35 +60,44 @@ const hasWideChar = (s: string): boolean => {
   return false;
 };
 
+/** The first `count` names read, with their values, as a record (a null-prototype object, so "__proto__" stays an own key). */
+const recordOf = (names: readonly string[], values: readonly string[], count: number): Record<string, string> => {
+  const record = Object.create(null) as Record<string, string>;
+  for (let i = 0; i < count; i++) record[names[i]!] = values[i]!;
+  return record;
+};
+
 /**
  * Fields of a plain object, or the object for the real constructor to read and
  * judge: the record read so far (a null-prototype object, so that every name
- * stays an own key, "__proto__" too) up to the field that makes it throw.
+ * stays an own key, "__proto__" too) up to the field that makes it throw. The
+ * values are kept in an array as they are read, and the record built only for
+ * the real constructor: a null-prototype object is a slow dictionary to fill.
  */
 const recordFields = (headers: object): Field[] | object => {
   if (Object.getOwnPropertySymbols(headers).length > 0) return headers;
-  const record = Object.create(null) as Record<string, string>;
   const names = Object.getOwnPropertyNames(headers);
+  const values: string[] = [];
   let valid = true;
-  for (const name of names) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i]!;
     // Not a ByteString: the real conversion throws at this name, before reading its value.
-    if (hasWideChar(name)) return { ...record, [name]: '' };
+    if (hasWideChar(name)) return { ...recordOf(names, values, i), [name]: '' };
     let value = (headers as Record<string, unknown>)[name];
     if (typeof value !== 'string') {
       // A symbol makes the real conversion throw; leave that to it.
-      if (typeof value === 'symbol') return { ...record, [name]: value };
+      if (typeof value === 'symbol') return { ...recordOf(names, values, i), [name]: value };
       value = String(value);
     }
-    record[name] = value as string;
-    if (hasWideChar(value as string)) return record;
+    values.push(value as string);
+    if (hasWideChar(value as string)) return recordOf(names, values, i + 1);
     if (name === '__proto__' || !isToken(name)) valid = false;
   }
-  if (!valid) return record;
+  if (!valid) return recordOf(names, values, names.length);
   const fields: Field[] = [];
-  for (const name of names) {
-    const value = record[name]!;
-    if (!isValidValue(value)) return record;
-    fields.push([name, value]);
+  for (let i = 0; i < names.length; i++) {
+    if (!isValidValue(values[i]!)) return recordOf(names, values, names.length);
+    fields.push([names[i]!, values[i]!]);
   }
   return fields;
 };
@@ -98,29 +107,38 @@ export const readInit = (init: unknown): InitParts | InitFallback => {
   if ((typeof init !== 'object' && typeof init !== 'function') || types.isProxy(init)) return new InitFallback(init as object);
   const source = init as ResponseInit;
   const status = source.status;
-  const view = {
-    status,
-    get statusText() {
-      return source.statusText;
-    },
-    get headers() {
-      return source.headers;
-    },
-  };
-  if (status !== undefined && (typeof status !== 'number' || status < 200 || status > 599 || !Number.isInteger(status))) return new InitFallback(view);
+  // The dictionaries handed to the real constructor are made only when it is needed:
+  // each holds what was read, and getters that read the rest from `init` when it asks.
+  if (status !== undefined && (typeof status !== 'number' || status < 200 || status > 599 || !Number.isInteger(status))) {
+    return new InitFallback({
+      status,
+      get statusText() {
+        return source.statusText;
+      },
+      get headers() {
+        return source.headers;
+      },
+    });
+  }
   const statusText = source.statusText;
-  const read = { status, statusText, get headers() { return source.headers; } };
-  if (statusText !== undefined && (typeof statusText !== 'string' || (statusText !== '' && !REASON_PHRASE.test(statusText)))) return new InitFallback(read);
+  if (statusText !== undefined && (typeof statusText !== 'string' || (statusText !== '' && !REASON_PHRASE.test(statusText)))) {
+    return new InitFallback({
+      status,
+      statusText,
+      get headers() {
+        return source.headers;
+      },
+    });
+  }
   const headers = source.headers;
   const parts: InitParts = { status: status ?? 200, statusText: statusText ?? '', fields: [], headers: null };
   if (headers === undefined) return parts;
-  const all = { status, statusText, headers };
-  if (typeof headers !== 'object' || headers === null || types.isProxy(headers)) return new InitFallback(all);
+  if (typeof headers !== 'object' || headers === null || types.isProxy(headers)) return new InitFallback({ status, statusText, headers });
   if (Object.getPrototypeOf(headers) === Headers.prototype) {
     parts.headers = headers as Headers;
     return parts;
   }
-  if (!isPlainObject(headers)) return new InitFallback(all);
+  if (!isPlainObject(headers)) return new InitFallback({ status, statusText, headers });
   const fields = recordFields(headers);
   if (!Array.isArray(fields)) return new InitFallback({ status, statusText, headers: fields });
   parts.fields = fields;
