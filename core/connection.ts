@@ -61,6 +61,11 @@ export class Connection implements ConnectionInfo {
     this.localAddress = socket.localAddress ?? '';
     this.localPort = socket.localPort ?? 0;
     socket.setNoDelay(true);
+    // The socket reads on its own (its handle reads until paused), so the stream's
+    // "read more" step, a process.nextTick after every chunk that only re-asks for
+    // reading, is skipped while the engine owns the socket: node's IncomingMessage
+    // sets the same flag, and node:http's sockets, read by its parser, never take it.
+    readableState(socket).readingMore = true;
     const driver = new SocketDriver(socket);
     this.machine = driver.machine = new ServerConnection(driver, handler, this, options);
     (socket as OwnedSocket)[kDriver] = driver;
@@ -176,6 +181,7 @@ class SocketDriver implements ConnectionCommands {
       this.corked = false;
       socket.uncork();
     }
+    readableState(socket).readingMore = false;
     // Neither flowing nor paused: bytes wait in the socket until the new owner adds a
     // 'data' listener (or reads), which starts the flow, as node:http leaves an upgraded socket.
     socket.pause();
@@ -184,6 +190,9 @@ class SocketDriver implements ConnectionCommands {
     return socket;
   }
 }
+
+/** The stream state field the constructor sets (a Readable's own, as node's IncomingMessage touches it). */
+const readableState = (socket: Socket): { readingMore: boolean } => (socket as unknown as { _readableState: { readingMore: boolean } })._readableState;
 
 const kDriver = Symbol('portico.driver');
 type OwnedSocket = Socket & { [kDriver]: SocketDriver };
