@@ -57,6 +57,9 @@ export const COMPARISONS: Comparison[] = [
   // Issue 16: Hono on Portico, by default, in code and from the CLI, ≥ 1.3× Hono on @hono/node-server.
   ...pairs('hono-hello', 'rps', { [key(S.FETCH.name, S.HONO.name)]: 1.3, [key(S.FETCH_CLI.name, S.HONO.name)]: 1.3 }),
   ...pairs('hono-1m', 'rps', { [key(S.FETCH.name, S.HONO.name)]: 1.3, [key(S.FETCH_CLI.name, S.HONO.name)]: 1.3 }),
+  // What no server can beat at 1 MiB: the raw node:net ceiling against @hono/node-server (for information).
+  { scenario: 'hono-1m', subject: RAW, peer: S.HONO.name, metric: 'rps' },
+  { scenario: 'hono-1m', subject: S.FETCH.name, peer: S.NATIVE.name, metric: 'rps' },
   ...pairs('pipeline', 'rps', { [key(S.NATIVE.name, S.NODE_HTTP.name)]: 2 }),
   ...pairs('size-64k', 'rps'),
   ...pairs('size-1m', 'rps'),
