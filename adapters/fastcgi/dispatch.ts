@@ -14,7 +14,6 @@ import { HttpError } from '../../core/index.js';
 import { spoolBody, type Spool } from '../cgi/body-spool.js';
 import { metaVariables, type MetaVariableOptions } from '../cgi/meta-variables.js';
 import { redirectEnv } from '../cgi/local-redirect.js';
-import { StderrLog } from '../cgi/stderr-log.js';
 import { staticApp } from '../static/index.js';
 import { ConnectionPool } from './connection-pool.js';
 import { FrontController, type Route } from './front-controller.js';
@@ -105,7 +104,7 @@ export class FastCgiDispatcher {
         connection,
         params,
         input,
-        stderr: new StderrLog(logger, { mount, script }),
+        stderr: { logger, mount, script },
         options: this.options,
         log,
         address: this.pool.address.label,

@@ -16,8 +16,10 @@
 
 import type { FileHandle } from 'node:fs/promises';
 import type { BodyStream, Env, Responder } from '../env.js';
-import { CgiDocumentReader, DocumentPhase } from '../cgi/cgi-document.js';
-import type { StderrLog } from '../cgi/stderr-log.js';
+import { CgiDocumentReader, DocumentPhase, type DocumentEvents, type DocumentSource } from '../cgi/cgi-document.js';
+import type { CgiError } from '../cgi/cgi-error.js';
+import { StderrLog } from '../cgi/stderr-log.js';
+import type { Logger } from '../log.js';
 import type { FastCgiConnection, RecordSink } from './connection.js';
 import type { RecordEvent } from './record-parser.js';
 import { ProtocolStatus, RecordType, abortRequest, requestHead, streamRecords } from './protocol.js';
@@ -42,7 +44,8 @@ export interface ExchangeRequest {
   connection: FastCgiConnection;
   params: Record<string, string>;
   input: FastCgiInput;
-  stderr: StderrLog;
+  /** Where STDERR lines go; the StderrLog is made on the first STDERR record, which most answers lack. */
+  stderr: { logger: Logger; mount: string; script: string };
   options: ExchangeOptions;
   log: (message: string, fields: Record<string, unknown>) => void;
   /** The application's address as given ("unix:/path", "host:port"), for $upstream_addr. */
@@ -74,7 +77,7 @@ const EMPTY = Buffer.alloc(0);
 export const runExchange = (request: ExchangeRequest): Promise<ExchangeResult> =>
   new Promise((resolve) => new Exchange(request, resolve).start());
 
-class Exchange implements RecordSink {
+class Exchange implements RecordSink, DocumentSource, DocumentEvents {
   private stage = Stage.Answering;
   private readonly document: CgiDocumentReader;
   private requestId = 0;
@@ -85,31 +88,40 @@ class Exchange implements RecordSink {
   private graceTimer: NodeJS.Timeout | null = null;
   private sentAt = 0;
   private noted = false;
+  private stderrLines: StderrLog | null = null;
   private readonly onSocketDrain = (): void => this.request.input.kind === 'stream' ? this.request.input.body.resume() : undefined;
 
   constructor(
     private readonly request: ExchangeRequest,
     private readonly resolve: (result: ExchangeResult) => void,
   ) {
-    const socket = request.connection.socket;
-    this.document = new CgiDocumentReader(
-      request.res,
-      request.options.maxHeaderBytes,
-      { pause: () => socket.pause(), resume: () => socket.resume() },
-      {
-        badHead: (err) => {
-          this.request.log('bad header block from the FastCGI application', { code: 'ERR_FCGI_BAD_HEADERS', reason: err.message });
-          this.fail('ERR_FCGI_BAD_HEADERS', 'The application sent an invalid answer');
-        },
-        writeFailed: (err) => {
-          // More than the Content-Length the application declared: the engine cut the connection.
-          this.request.log('response failed', { cause: err });
-          this.abandon();
-        },
-        clientGone: () => this.clientGone(),
-        drained: () => this.timer?.refresh(),
-      },
-    );
+    // The exchange is the document's source (the application's socket) and hears its events itself: no closures per request.
+    this.document = new CgiDocumentReader(request.res, request.options.maxHeaderBytes, this, this);
+  }
+
+  // ---- the document's source and events (cgi-document.ts) ----
+
+  pause(): void {
+    this.request.connection.socket.pause();
+  }
+
+  resume(): void {
+    this.request.connection.socket.resume();
+  }
+
+  badHead(err: CgiError): void {
+    this.request.log('bad header block from the FastCGI application', { code: 'ERR_FCGI_BAD_HEADERS', reason: err.message });
+    this.fail('ERR_FCGI_BAD_HEADERS', 'The application sent an invalid answer');
+  }
+
+  writeFailed(err: unknown): void {
+    // More than the Content-Length the application declared: the engine cut the connection.
+    this.request.log('response failed', { cause: err });
+    this.abandon();
+  }
+
+  drained(): void {
+    this.timer?.refresh();
   }
 
   start(): void {
@@ -192,7 +204,7 @@ class Exchange implements RecordSink {
       case 'stdout':
         return this.onStdout(event.data);
       case 'stderr':
-        return this.request.stderr.push(event.data);
+        return this.stderrLog().push(event.data);
       case 'end-request':
         return this.onEndRequest(event.protocolStatus);
       default:
@@ -234,9 +246,14 @@ class Exchange implements RecordSink {
       const err = this.document.end();
       if (err !== null) this.request.log('response failed', { cause: err });
     }
-    this.request.stderr.end();
+    this.stderrLines?.end();
     // php-fpm answered before it took all of STDIN: what is left would be read as the next request.
     this.finish(this.stdinDone, this.document.redirect);
+  }
+
+  private stderrLog(): StderrLog {
+    const { logger, mount, script } = this.request.stderr;
+    return (this.stderrLines ??= new StderrLog(logger, { mount, script }));
   }
 
   // ---- failures and the end ----
@@ -261,7 +278,8 @@ class Exchange implements RecordSink {
     this.fail('ERR_FCGI_TIMEOUT', `The application did not answer within ${timeoutMs} ms`);
   }
 
-  private clientGone(): void {
+  /** The client left (its connection closed with an error, or a write found it gone). */
+  clientGone(): void {
     if (this.stage !== Stage.Answering) return;
     this.noteUpstream();
     this.abandon();
@@ -303,7 +321,7 @@ class Exchange implements RecordSink {
     const { connection } = this.request;
     connection.socket.off('drain', this.onSocketDrain);
     this.document.stop();
-    this.request.stderr.end();
+    this.stderrLines?.end();
     this.resolve({ location, reusable, retry: this.retry });
   }
 }

@@ -62,7 +62,7 @@ export class FrontController {
   route(env: Env): Route {
     const path = env.pathInfo;
     if (path.indexOf('%2F') !== -1) throw notFound('Encoded slash in the path');
-    const segments = path.split('/').map(decodePercent);
+    const segments = path.indexOf('%25') === -1 ? path.split('/') : path.split('/').map(decodePercent);
     // No root: the application is the whole mount (fcgiwrap, flup), as cgiApp({ script }) is.
     if (this.options.root === null) return { kind: 'script', filename: '', scriptName: env.scriptName, pathInfo: segments.join('/'), baseName: '' };
     for (let i = 1; i < segments.length; i++) {

@@ -113,14 +113,25 @@ const pairsSize = (pairs: Readonly<Record<string, string>>): number => {
   return size;
 };
 
+/** Below this length a string is copied character by character: a call into C++ (Buffer#write) costs more. */
+const SHORT_STRING = 64;
+
+/** Writes `s` at `at` as latin1 (the low byte of each UTF-16 unit, as Buffer.from(s, 'latin1') does). */
+const writeLatin1 = (out: Buffer, at: number, s: string): number => {
+  const n = s.length;
+  if (n >= SHORT_STRING) return at + out.write(s, at, 'latin1');
+  for (let i = 0; i < n; i++) out[at + i] = s.charCodeAt(i);
+  return at + n;
+};
+
 /** Writes the pairs into `out` at `at`, each string straight from its characters (no buffer per string). */
 const writePairs = (out: Buffer, at: number, pairs: Readonly<Record<string, string>>): number => {
   for (const name in pairs) {
     const value = pairs[name]!;
     at = writeLength(out, at, name.length);
     at = writeLength(out, at, value.length);
-    at += out.write(name, at, 'latin1');
-    at += out.write(value, at, 'latin1');
+    at = writeLatin1(out, at, name);
+    at = writeLatin1(out, at, value);
   }
   return at;
 };
@@ -151,10 +162,10 @@ export const requestHead = (requestId: number, params: Readonly<Record<string, s
   let at = writeHeader(out, 0, RecordType.BeginRequest, requestId, 8, 0);
   out.writeUInt16BE(FCGI_RESPONDER, at);
   out[at + 2] = FCGI_KEEP_CONN;
-  out.fill(0, at + 3, at + 8);
+  for (let i = at + 3; i < at + 8; i++) out[i] = 0;
   at = writeHeader(out, at + 8, RecordType.Params, requestId, size, pad);
   at = writePairs(out, at, params);
-  out.fill(0, at, at + pad);
+  for (let i = at; i < at + pad; i++) out[i] = 0;
   at = writeHeader(out, at + pad, RecordType.Params, requestId, 0, 0);
   if (endStdin) writeHeader(out, at, RecordType.Stdin, requestId, 0, 0);
   return out;

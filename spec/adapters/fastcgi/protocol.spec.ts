@@ -52,6 +52,10 @@ test('name-value pairs: one-byte lengths below 128, four bytes with the high bit
   const edge = encodePairs({ [('n'.repeat(127))]: 'v'.repeat(127) });
   t.is(edge[0], 127);
   t.is(edge[1], 127);
+  // Characters past 0xFF keep their low byte, as Buffer.from(s, 'latin1') does, in short strings and long ones.
+  for (const value of ['a\u0141', 'b\u0142'.repeat(40)]) {
+    t.deepEqual(encodePairs({ X: value }), Buffer.concat([Buffer.from([1, value.length]), Buffer.from('X' + value, 'latin1')]));
+  }
 });
 
 test('name-value pairs round-trip, empty values and 64 KiB values included, bytes kept one to one', (t) => {
