@@ -33,6 +33,10 @@ export class FastCgiConnection {
     private readonly onDead: (connection: FastCgiConnection) => void,
   ) {
     socket.setNoDelay(true);
+    // The socket reads on its own while flowing (its handle reads until paused), so the
+    // stream's "read more" step, a process.nextTick after every chunk that only asks
+    // again, is skipped, as the engine does for its own sockets (core/connection.ts).
+    (socket as unknown as { _readableState: { readingMore: boolean } })._readableState.readingMore = true;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.die(err));
     socket.on('close', () => this.die(new FastCgiProtocolError('FastCGI connection closed')));
