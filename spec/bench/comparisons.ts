@@ -39,6 +39,7 @@ const pairs = (scenario: string, metric: Metric, targets: Record<string, number>
     [S.FETCH_CLI.name, S.HONO.name],
     [S.FETCH_NODE_RESPONSE.name, S.HONO.name],
     [S.NODE_BARE.name, S.NODE_HTTP.name],
+    [S.NODE_CREATE_SERVER.name, S.NODE_HTTP.name],
     [S.PORTICO_EXPRESS4.name, S.EXPRESS4.name],
     [S.PORTICO_EXPRESS5.name, S.EXPRESS5.name],
   ].map(([subject, peer]) => ({ scenario, subject: subject!, peer: peer!, metric, min: targets[`${subject} / ${peer}`] }));
@@ -51,6 +52,7 @@ export const COMPARISONS: Comparison[] = [
     [key(S.NATIVE.name, RAW)]: 0.8,
     // Issue 12: the bare (req, res) handler at ≥ 1.3× node:http (issue 7 had asked 1.2×).
     [key(S.NODE_BARE.name, S.NODE_HTTP.name)]: 1.3,
+    [key(S.NODE_CREATE_SERVER.name, S.NODE_HTTP.name)]: 1.3,
     [key(S.PORTICO_EXPRESS4.name, S.EXPRESS4.name)]: 1.1,
     [key(S.PORTICO_EXPRESS5.name, S.EXPRESS5.name)]: 1.1,
   }),

@@ -46,7 +46,7 @@ const RANGE = 'bytes=262144-327679';
 
 const all = (servers: ServerSpec[], load: Load): Cell[] => servers.map((server) => ({ server, load }));
 
-const helloServers = [S.NATIVE, ...S.baselineNative(process.env.BENCH_BASELINE), S.NODE_BARE, S.PORTICO_EXPRESS4, S.PORTICO_EXPRESS5, S.NODE_HTTP, S.EXPRESS4, S.EXPRESS5, S.rawNet('hello')];
+const helloServers = [S.NATIVE, ...S.baselineNative(process.env.BENCH_BASELINE), S.NODE_BARE, S.NODE_CREATE_SERVER, S.PORTICO_EXPRESS4, S.PORTICO_EXPRESS5, S.NODE_HTTP, S.EXPRESS4, S.EXPRESS5, S.rawNet('hello')];
 /** The same files from Portico, nginx's static module and express.static (run.ts writes them). */
 const staticServers = [S.PORTICO_STATIC, S.NGINX_STATIC, S.EXPRESS_STATIC];
 const sizedServers = (mode: string) => [S.NATIVE, S.NODE_BARE, S.NODE_HTTP, S.rawNet(mode)];

@@ -35,6 +35,8 @@ export const baselineNative = (dir: string | undefined): ServerSpec[] =>
     ? []
     : [{ name: BASELINE_NATIVE_NAME, portico: true, command: (port, nodeFlags = []) => [process.execPath, ...nodeFlags, path.join(dir, 'spec/bench/servers/portico-native.mjs'), String(port)] }];
 export const NODE_BARE = nodeServer('portico node (bare handler)', 'portico-node.mjs', true);
+/** The same handler on portico/node's createServer(), the drop-in for http.createServer (no serve() around it). */
+export const NODE_CREATE_SERVER = nodeServer('portico/node createServer() (bare handler)', 'portico-create-server.mjs', true);
 export const PORTICO_EXPRESS4 = nodeServer('portico node + Express 4', 'portico-express.mjs', true, '4');
 export const PORTICO_EXPRESS5 = nodeServer('portico node + Express 5', 'portico-express.mjs', true, '5');
 export const PORTICO_CGI = nodeServer('portico cgi', 'portico-cgi.mjs', true);
