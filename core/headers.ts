@@ -6,7 +6,16 @@
 
 export type HeaderMap = Record<string, string>;
 
-export const newHeaderMap = (): HeaderMap => Object.create(null) as HeaderMap;
+/**
+ * Maps inherit nothing (a field named "constructor" or "__proto__" is a field), yet
+ * keep V8's fast properties: an Object.create(null) object starts in dictionary
+ * mode, where every store and lookup hashes its key. The prototype here is itself
+ * a null-prototype object, as node's querystring does for its parsed results.
+ */
+function HeaderRecord(): void {}
+HeaderRecord.prototype = Object.create(null);
+
+export const newHeaderMap = (): HeaderMap => new (HeaderRecord as unknown as new () => HeaderMap)();
 
 export const addHeader = (map: HeaderMap, lowerName: string, value: string): void => {
   const prev = map[lowerName];

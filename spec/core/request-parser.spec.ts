@@ -45,6 +45,20 @@ test('an expectation other than 100-continue is a 417, or with passExpectations 
   t.is(passing.next()?.type, 'data');
 });
 
+test('header fields named like Object.prototype members are fields: own, with their values, and nothing is inherited', (t) => {
+  const parser = new RequestParser({ ...DEFAULT_LIMITS });
+  parser.push(bytesOf('GET / HTTP/1.1\r\nHost: x\r\n__proto__: a\r\nConstructor: b\r\ntoString: c\r\nhasOwnProperty: d\r\n__proto__: e\r\n\r\n'));
+  const ev = parser.next();
+  if (ev?.type !== 'head') return t.fail('no head');
+  const headers = ev.head.headers;
+  t.deepEqual(Object.keys(headers), ['host', '__proto__', 'constructor', 'tostring', 'hasownproperty']);
+  t.deepEqual(Object.entries(headers), [['host', 'x'], ['__proto__', 'a, e'], ['constructor', 'b'], ['tostring', 'c'], ['hasownproperty', 'd']]);
+  t.is((headers as Record<string, unknown>)['valueof'], undefined);
+  t.is((headers as Record<string, unknown>)['toString'], undefined, 'no Object.prototype above the map');
+  t.is((headers as Record<string, unknown>)['isPrototypeOf'], undefined);
+  t.true(Object.hasOwn(headers, '__proto__'));
+});
+
 test('pipelined messages wait for nextMessage(); takeBuffered() hands over the rest', (t) => {
   const parser = new RequestParser(fixtureLimits());
   parser.push(bytesOf('GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\nrest'));
