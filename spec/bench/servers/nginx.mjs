@@ -55,9 +55,19 @@ ${http}
   const nginx = spawn('sh', ['-c', 'nginx -c "$1" -p "$2" & pid=$!; read _; kill $pid', 'sh', conf, dir], {
     stdio: ['pipe', 'inherit', 'inherit'],
   });
-  // common.mjs turns SIGTERM into exit(0); on any exit nginx is told to stop at once.
+  // common.mjs turns SIGTERM into exit(0); on any exit nginx is told to stop at once
+  // (by its pid once known; before that, the watchdog's stdin closing with this
+  // process stops it). Signalling the watchdog instead would kill the shell before
+  // its `kill`, and leave nginx running: every cell used to leave one behind.
+  let nginxPid = 0;
   process.on('exit', () => {
-    nginx.kill('SIGTERM');
+    if (nginxPid > 0) {
+      try {
+        process.kill(nginxPid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   });
   nginx.on('exit', (code) => {
@@ -65,7 +75,8 @@ ${http}
   });
   for (let i = 0; i < 100 && !(await canConnect(port)); i++) await new Promise((r) => setTimeout(r, 50));
   // nginx writes its pid file before it accepts (master_process off: the serving process itself).
-  servingPid(Number(fs.readFileSync(path.join(dir, 'nginx.pid'), 'utf8')));
+  nginxPid = Number(fs.readFileSync(path.join(dir, 'nginx.pid'), 'utf8'));
+  servingPid(nginxPid);
 };
 
 const readError = (dir) => {
