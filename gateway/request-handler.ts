@@ -136,7 +136,7 @@ export class RequestHandler implements ConnectionHandler {
     if (timeoutMs > 0) this.deadlines.arm(timeoutMs, res, conn);
   }
 
-  /** The last authority split: a client names the same Host on every request of its connection. */
+  /** The last authority split, for all of this handler's connections: clients of one server name its Host, request after request. */
   private lastAuthority: Authority = { authority: '', scheme: '', secure: false, serverName: '', serverPort: 0 };
 
   /** splitAuthority, remembered for the last Host seen (an empty one depends on the connection). */

@@ -15,6 +15,7 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { inspect } from 'node:util';
+import { processHold } from '../adapters/process-hold.js';
 
 export type StrayKind = 'uncaught exception' | 'unhandled rejection';
 
@@ -24,11 +25,6 @@ export interface RequestScope {
 }
 
 const storage = new AsyncLocalStorage<RequestScope>();
-
-let holders = 0;
-
-/** True while a server holds the process listeners: only then is a request's scope ever read. */
-export const strayErrorsHeld = (): boolean => holders > 0;
 
 /** Calls `fn(a, b)` inside `scope`; the arguments avoid a closure per request. */
 export const runInScope = <A, B, R>(scope: RequestScope, fn: (a: A, b: B) => R, a: A, b: B): R => storage.run(scope, fn, a, b);
@@ -60,19 +56,19 @@ const dispatch = (err: unknown, kind: StrayKind, event: 'uncaughtException' | 'u
 const onException = (err: Error): void => dispatch(err, 'uncaught exception', 'uncaughtException');
 const onRejection = (reason: unknown): void => dispatch(reason, 'unhandled rejection', 'unhandledRejection');
 
-/** Installs the process listeners while at least one server runs; returns the release. */
-export const holdStrayErrors = (): (() => void) => {
-  if (holders++ === 0) {
+const listeners = processHold(
+  () => {
     process.on('uncaughtException', onException);
     process.on('unhandledRejection', onRejection);
-  }
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    if (--holders === 0) {
-      process.off('uncaughtException', onException);
-      process.off('unhandledRejection', onRejection);
-    }
-  };
-};
+  },
+  () => {
+    process.off('uncaughtException', onException);
+    process.off('unhandledRejection', onRejection);
+  },
+);
+
+/** Installs the process listeners while at least one server runs; returns the release. */
+export const holdStrayErrors = listeners.hold;
+
+/** True while a server holds the process listeners: only then is a request's scope ever read. */
+export const strayErrorsHeld = listeners.held;

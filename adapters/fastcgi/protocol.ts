@@ -79,12 +79,22 @@ export const streamRecords = (type: RecordType, requestId: number, data: Uint8Ar
   return parts;
 };
 
-/** FCGI_BEGIN_REQUEST (§5.1): the role and flags, then 5 reserved bytes. */
+const BEGIN_BODY_LEN = 8;
+
+/** FCGI_BEGIN_REQUEST (§5.1) at `at`: its header, the responder role and flags, then 5 reserved bytes. */
+const writeBeginRequest = (out: Buffer, at: number, requestId: number, keepConn: boolean): number => {
+  at = writeHeader(out, at, RecordType.BeginRequest, requestId, BEGIN_BODY_LEN, 0);
+  out.writeUInt16BE(FCGI_RESPONDER, at);
+  out[at + 2] = keepConn ? FCGI_KEEP_CONN : 0;
+  out.fill(0, at + 3, at + BEGIN_BODY_LEN);
+  return at + BEGIN_BODY_LEN;
+};
+
+/** FCGI_BEGIN_REQUEST (§5.1) as a record of its own. */
 export const beginRequest = (requestId: number, keepConn: boolean): Buffer => {
-  const body = Buffer.alloc(8);
-  body.writeUInt16BE(FCGI_RESPONDER, 0);
-  body[2] = keepConn ? FCGI_KEEP_CONN : 0;
-  return Buffer.concat(recordParts(RecordType.BeginRequest, requestId, body));
+  const out = Buffer.allocUnsafe(HEADER_LEN + BEGIN_BODY_LEN);
+  writeBeginRequest(out, 0, requestId, keepConn);
+  return out;
 };
 
 /** FCGI_ABORT_REQUEST (§5.4): no content. */
@@ -143,7 +153,6 @@ export const encodePairs = (pairs: Readonly<Record<string, string>>): Buffer => 
   return out;
 };
 
-
 /**
  * What opens a request, in one buffer to write at once: BEGIN_REQUEST with
  * FCGI_KEEP_CONN, the params and the empty record that ends them, and, for a
@@ -158,14 +167,11 @@ export const requestHead = (requestId: number, params: Readonly<Record<string, s
     return Buffer.concat(parts);
   }
   const pad = paddingFor(size);
-  const out = Buffer.allocUnsafe(2 * HEADER_LEN + HEADER_LEN + size + pad + HEADER_LEN + (endStdin ? HEADER_LEN : 0));
-  let at = writeHeader(out, 0, RecordType.BeginRequest, requestId, 8, 0);
-  out.writeUInt16BE(FCGI_RESPONDER, at);
-  out[at + 2] = FCGI_KEEP_CONN;
-  for (let i = at + 3; i < at + 8; i++) out[i] = 0;
-  at = writeHeader(out, at + 8, RecordType.Params, requestId, size, pad);
+  const out = Buffer.allocUnsafe(HEADER_LEN + BEGIN_BODY_LEN + HEADER_LEN + size + pad + HEADER_LEN + (endStdin ? HEADER_LEN : 0));
+  let at = writeBeginRequest(out, 0, requestId, true);
+  at = writeHeader(out, at, RecordType.Params, requestId, size, pad);
   at = writePairs(out, at, params);
-  for (let i = at; i < at + pad; i++) out[i] = 0;
+  out.fill(0, at, at + pad);
   at = writeHeader(out, at + pad, RecordType.Params, requestId, 0, 0);
   if (endStdin) writeHeader(out, at, RecordType.Stdin, requestId, 0, 0);
   return out;

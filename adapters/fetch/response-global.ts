@@ -13,33 +13,24 @@
 // installed or restored, and the adapter sends whatever Responses it gets. Where
 // the probe found the light Response unfit, it is never installed.
 
+import { processHold } from '../process-hold.js';
 import { LightResponse, NodeResponse, lightResponsesWork } from './light-response.js';
 
-let holders = 0;
-
-const install = (): void => {
-  if (globalThis.Response === NodeResponse) globalThis.Response = LightResponse as unknown as typeof Response;
-};
-
-const restore = (): void => {
-  if (globalThis.Response === (LightResponse as unknown as typeof Response)) globalThis.Response = NodeResponse;
-};
+const lightGlobal = processHold(
+  () => {
+    if (globalThis.Response === NodeResponse) globalThis.Response = LightResponse as unknown as typeof Response;
+  },
+  () => {
+    if (globalThis.Response === (LightResponse as unknown as typeof Response)) globalThis.Response = NodeResponse;
+  },
+);
 
 /**
  * Makes the light Response the global Response until the returned function is
  * called (once per holder; the last release puts Node's back). Does nothing
  * where light Responses do not work.
  */
-export const holdLightResponse = (): (() => void) => {
-  if (!lightResponsesWork) return () => {};
-  if (holders++ === 0) install();
-  let released = false;
-  return () => {
-    if (released) return;
-    released = true;
-    if (--holders === 0) restore();
-  };
-};
+export const holdLightResponse = (): (() => void) => (lightResponsesWork ? lightGlobal.hold() : () => {});
 
 /** True while the light Response is the global one. */
 export const lightResponseInstalled = (): boolean => globalThis.Response === (LightResponse as unknown as typeof Response);

@@ -74,6 +74,13 @@ const SEND_TIMEOUT_MS = 60_000;
 
 type HttpSocket = net.Socket & { server?: unknown };
 
+/** node:http's own bodiless answer to a request no listener gets (503 past maxRequestsPerSocket, 417). */
+const answerBare = (env: Env, req: NodeRequest, res: http.ServerResponse, status: number): void => {
+  res.writeHead(status);
+  res.end();
+  if (env.body.length === 0) endRequest(req);
+};
+
 export class EngineHost {
   private engine: Engine | null = null;
   private readonly closingController = new AbortController();
@@ -183,10 +190,7 @@ export class EngineHost {
     if (max > 0 && requests > max && env.protocol === 'HTTP/1.1') {
       // node:http's answer to a request past the limit (one pipelined behind the last).
       server.emit('dropRequest', req, req.socket);
-      res.writeHead(503);
-      res.end();
-      if (env.body.length === 0) endRequest(req);
-      return;
+      return answerBare(env, req, res, 503);
     }
     const expect = env.headers['expect'];
     if (expect === undefined || env.protocol !== 'HTTP/1.1') return runHandler(this.emitRequest, env, req, res);
@@ -195,9 +199,7 @@ export class EngineHost {
     }
     // Another expectation (the engine passes it on): a 'checkExpectation' listener answers, else node:http's 417.
     if (server.listenerCount('checkExpectation') > 0) return runHandler(this.emitCheckExpectation, env, req, res);
-    res.writeHead(417);
-    res.end();
-    if (env.body.length === 0) endRequest(req);
+    answerBare(env, req, res, 417);
   }
 
   /** node:http's Connection/Keep-Alive fields, one shared object while the properties stay the same. */
